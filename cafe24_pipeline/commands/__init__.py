@@ -1,0 +1,17 @@
+"""Command groups of the `cafe24-pipeline` CLI; one module per concern."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# Each module defines `register(app: typer.Typer) -> None`.
+COMMAND_MODULES = [
+    "cafe24_pipeline.commands.status",
+]
+
+
+def register_all(app: typer.Typer) -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
