@@ -1,0 +1,258 @@
+"""Cafe24 catalogue records → polars frames shaped like the mirror tables (DESIGN §5).
+
+Pure functions: typed client records in, frames out. The SKU rule lives here because every
+consumer of the variant mirror (linking, checks, snapshots, pushes) must agree on it:
+
+    sku = custom_variant_code, or — for a product without options, whose only variant is the
+    default one Cafe24 creates with code product_code + "000A" — the product's custom_product_code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+
+import polars as pl
+
+from cafe24_pipeline.cafe24.models import Brand, Category, Product, Variant
+
+MONEY = pl.Decimal(18, 2)
+UTC_TS = pl.Datetime("us", "UTC")
+DEFAULT_VARIANT_SUFFIX = "000A"
+
+CATEGORY_COLUMNS = {
+    "mall_id": pl.Utf8,
+    "shop_no": pl.Int64,
+    "category_no": pl.Int64,
+    "category_name": pl.Utf8,
+    "parent_category_no": pl.Int64,
+    "root_category_no": pl.Int64,
+    "category_depth": pl.Int64,
+    "full_category_name": pl.Utf8,
+    "full_category_no": pl.Utf8,
+    "display_type": pl.Utf8,
+    "use_display": pl.Boolean,
+    "use_main": pl.Boolean,
+    "display_order": pl.Int64,
+    "synced_at": UTC_TS,
+}
+BRAND_COLUMNS = {
+    "mall_id": pl.Utf8,
+    "shop_no": pl.Int64,
+    "brand_code": pl.Utf8,
+    "brand_name": pl.Utf8,
+    "use_brand": pl.Boolean,
+    "search_keyword": pl.Utf8,
+    "product_count": pl.Int64,
+    "created_date": UTC_TS,
+    "synced_at": UTC_TS,
+}
+PRODUCT_COLUMNS = {
+    "mall_id": pl.Utf8,
+    "shop_no": pl.Int64,
+    "product_no": pl.Int64,
+    "product_code": pl.Utf8,
+    "custom_product_code": pl.Utf8,
+    "product_name": pl.Utf8,
+    "price": MONEY,
+    "retail_price": MONEY,
+    "supply_price": MONEY,
+    "display": pl.Boolean,
+    "selling": pl.Boolean,
+    "sold_out": pl.Boolean,
+    "has_option": pl.Boolean,
+    "brand_code": pl.Utf8,
+    "category_nos": pl.Utf8,
+    "image_url": pl.Utf8,
+    "variant_count": pl.Int64,
+    "created_date": UTC_TS,
+    "updated_date": UTC_TS,
+    "synced_at": UTC_TS,
+    "deleted_at": UTC_TS,
+}
+VARIANT_COLUMNS = {
+    "mall_id": pl.Utf8,
+    "shop_no": pl.Int64,
+    "variant_code": pl.Utf8,
+    "product_no": pl.Int64,
+    "sku": pl.Utf8,
+    "custom_variant_code": pl.Utf8,
+    "duplicated_custom_variant_code": pl.Boolean,
+    "options": pl.Utf8,
+    "option_values": pl.Utf8,
+    "display": pl.Boolean,
+    "selling": pl.Boolean,
+    "additional_amount": MONEY,
+    "use_inventory": pl.Boolean,
+    "quantity": pl.Int64,
+    "safety_inventory": pl.Int64,
+    "synced_at": UTC_TS,
+    "deleted_at": UTC_TS,
+}
+SNAPSHOT_COLUMNS = {
+    "mall_id": pl.Utf8,
+    "snapshot_date": pl.Date,
+    "shop_no": pl.Int64,
+    "variant_code": pl.Utf8,
+    "product_no": pl.Int64,
+    "sku": pl.Utf8,
+    "quantity": pl.Int64,
+    "captured_at": UTC_TS,
+}
+
+
+def derive_sku(
+    *,
+    custom_variant_code: str | None,
+    variant_code: str,
+    product_code: str | None,
+    custom_product_code: str | None,
+    has_option: bool | None,
+) -> str | None:
+    """The seller SKU of a variant (DESIGN §5), or None when the seller gave it none."""
+    code = (custom_variant_code or "").strip()
+    if code:
+        return code
+    product_sku = (custom_product_code or "").strip()
+    if (
+        product_sku
+        and has_option is not True
+        and product_code
+        and variant_code == f"{product_code}{DEFAULT_VARIANT_SUFFIX}"
+    ):
+        return product_sku
+    return None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(timezone.utc)
+
+
+def categories_frame(mall_id: str, categories: Iterable[Category], *, synced_at: datetime) -> pl.DataFrame:
+    """Category tree rows: parent, root, depth and the full path (names and numbers, ' > '-joined)."""
+    rows = [
+        {
+            "mall_id": mall_id,
+            "shop_no": c.shop_no,
+            "category_no": c.category_no,
+            "category_name": c.category_name,
+            "parent_category_no": c.parent_category_no,
+            "root_category_no": c.root_category_no,
+            "category_depth": c.category_depth or (len(c.full_category_no) or None),
+            "full_category_name": " > ".join(c.full_category_name) or c.category_name,
+            "full_category_no": " > ".join(str(n) for n in c.full_category_no) or str(c.category_no),
+            "display_type": c.display_type,
+            "use_display": c.use_display,
+            "use_main": c.use_main,
+            "display_order": c.display_order,
+            "synced_at": _utc(synced_at),
+        }
+        for c in categories
+    ]
+    return pl.DataFrame(rows, schema=CATEGORY_COLUMNS)
+
+
+def brands_frame(mall_id: str, brands: Iterable[Brand], *, synced_at: datetime) -> pl.DataFrame:
+    rows = [
+        {
+            "mall_id": mall_id,
+            "shop_no": b.shop_no,
+            "brand_code": b.brand_code,
+            "brand_name": b.brand_name,
+            "use_brand": b.use_brand,
+            "search_keyword": b.search_keyword,
+            "product_count": b.product_count,
+            "created_date": _utc(b.created_date),
+            "synced_at": _utc(synced_at),
+        }
+        for b in brands
+    ]
+    return pl.DataFrame(rows, schema=BRAND_COLUMNS)
+
+
+def products_frame(mall_id: str, products: Iterable[Product], *, synced_at: datetime) -> pl.DataFrame:
+    """One row per product (per shop); `deleted_at` is null because Cafe24 just returned it."""
+    rows = [
+        {
+            "mall_id": mall_id,
+            "shop_no": p.shop_no,
+            "product_no": p.product_no,
+            "product_code": p.product_code,
+            "custom_product_code": p.custom_product_code,
+            "product_name": p.product_name,
+            "price": p.price,
+            "retail_price": p.retail_price,
+            "supply_price": p.supply_price,
+            "display": p.display,
+            "selling": p.selling,
+            "sold_out": p.sold_out,
+            "has_option": p.has_option,
+            "brand_code": p.brand_code,
+            "category_nos": json.dumps(sorted({c.category_no for c in p.categories})),
+            "image_url": p.first_image,
+            "variant_count": len(p.variants),
+            "created_date": _utc(p.created_date),
+            "updated_date": _utc(p.updated_date),
+            "synced_at": _utc(synced_at),
+            "deleted_at": None,
+        }
+        for p in products
+    ]
+    return pl.DataFrame(rows, schema=PRODUCT_COLUMNS)
+
+
+def _variant_row(mall_id: str, product: Product, v: Variant, synced_at: datetime) -> dict:
+    return {
+        "mall_id": mall_id,
+        "shop_no": v.shop_no,
+        "variant_code": v.variant_code,
+        "product_no": v.product_no or product.product_no,
+        "sku": derive_sku(
+            custom_variant_code=v.custom_variant_code,
+            variant_code=v.variant_code,
+            product_code=product.product_code,
+            custom_product_code=product.custom_product_code,
+            has_option=product.has_option,
+        ),
+        "custom_variant_code": v.custom_variant_code,
+        "duplicated_custom_variant_code": v.duplicated_custom_variant_code,
+        "options": json.dumps([{"name": o.name, "value": o.value} for o in v.options], ensure_ascii=False),
+        "option_values": " / ".join(o.value for o in v.options if o.value) or None,
+        "display": v.display,
+        "selling": v.selling,
+        "additional_amount": v.additional_amount,
+        "use_inventory": v.use_inventory,
+        "quantity": v.quantity,
+        "safety_inventory": v.safety_inventory,
+        "synced_at": _utc(synced_at),
+        "deleted_at": None,
+    }
+
+
+def variants_frame(mall_id: str, products: Iterable[Product], *, synced_at: datetime) -> pl.DataFrame:
+    """Every variant of the given products, with the SKU rule applied."""
+    rows = [_variant_row(mall_id, p, v, synced_at) for p in products for v in p.variants]
+    return pl.DataFrame(rows, schema=VARIANT_COLUMNS)
+
+
+def inventory_snapshot_frame(
+    variants: pl.DataFrame, *, snapshot_date: date, captured_at: datetime
+) -> pl.DataFrame:
+    """Stock per live variant for one KST day, from the variant mirror (one row per variant)."""
+    live = variants.filter(pl.col("deleted_at").is_null()) if "deleted_at" in variants.columns else variants
+    return (
+        live.sort(["mall_id", "variant_code", "shop_no"])
+        .unique(subset=["mall_id", "variant_code"], keep="first", maintain_order=True)
+        .select(
+            "mall_id",
+            pl.lit(snapshot_date).alias("snapshot_date"),
+            "shop_no",
+            "variant_code",
+            "product_no",
+            "sku",
+            pl.col("quantity").fill_null(0),
+            pl.lit(_utc(captured_at)).cast(UTC_TS).alias("captured_at"),
+        )
+        .select([pl.col(c).cast(t) for c, t in SNAPSHOT_COLUMNS.items()])
+    )
