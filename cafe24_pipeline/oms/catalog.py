@@ -9,6 +9,7 @@ consumer of the variant mirror (linking, checks, snapshots, pushes) must agree o
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
@@ -31,10 +32,10 @@ CATEGORY_COLUMNS = {
     "category_depth": pl.Int64,
     "full_category_name": pl.Utf8,
     "full_category_no": pl.Utf8,
-    "display_type": pl.Utf8,
     "use_display": pl.Boolean,
-    "use_main": pl.Boolean,
     "display_order": pl.Int64,
+    "raw": pl.Utf8,
+    "deleted_at": UTC_TS,
     "synced_at": UTC_TS,
 }
 BRAND_COLUMNS = {
@@ -45,7 +46,9 @@ BRAND_COLUMNS = {
     "use_brand": pl.Boolean,
     "search_keyword": pl.Utf8,
     "product_count": pl.Int64,
-    "created_date": UTC_TS,
+    "created_at": UTC_TS,
+    "raw": pl.Utf8,
+    "deleted_at": UTC_TS,
     "synced_at": UTC_TS,
 }
 PRODUCT_COLUMNS = {
@@ -55,6 +58,7 @@ PRODUCT_COLUMNS = {
     "product_code": pl.Utf8,
     "custom_product_code": pl.Utf8,
     "product_name": pl.Utf8,
+    "eng_product_name": pl.Utf8,
     "price": MONEY,
     "retail_price": MONEY,
     "supply_price": MONEY,
@@ -65,11 +69,12 @@ PRODUCT_COLUMNS = {
     "brand_code": pl.Utf8,
     "category_nos": pl.Utf8,
     "image_url": pl.Utf8,
-    "variant_count": pl.Int64,
-    "created_date": UTC_TS,
-    "updated_date": UTC_TS,
-    "synced_at": UTC_TS,
+    "created_at": UTC_TS,
+    "updated_at": UTC_TS,
     "deleted_at": UTC_TS,
+    "synced_at": UTC_TS,
+    "content_hash": pl.Utf8,
+    "raw": pl.Utf8,
 }
 VARIANT_COLUMNS = {
     "mall_id": pl.Utf8,
@@ -80,15 +85,18 @@ VARIANT_COLUMNS = {
     "custom_variant_code": pl.Utf8,
     "duplicated_custom_variant_code": pl.Boolean,
     "options": pl.Utf8,
-    "option_values": pl.Utf8,
-    "display": pl.Boolean,
-    "selling": pl.Boolean,
     "additional_amount": MONEY,
-    "use_inventory": pl.Boolean,
     "quantity": pl.Int64,
     "safety_inventory": pl.Int64,
-    "synced_at": UTC_TS,
+    "use_inventory": pl.Boolean,
+    "display": pl.Boolean,
+    "selling": pl.Boolean,
+    "sold_out": pl.Boolean,
+    "image_url": pl.Utf8,
     "deleted_at": UTC_TS,
+    "synced_at": UTC_TS,
+    "content_hash": pl.Utf8,
+    "raw": pl.Utf8,
 }
 SNAPSHOT_COLUMNS = {
     "mall_id": pl.Utf8,
@@ -98,7 +106,8 @@ SNAPSHOT_COLUMNS = {
     "product_no": pl.Int64,
     "sku": pl.Utf8,
     "quantity": pl.Int64,
-    "captured_at": UTC_TS,
+    "safety_inventory": pl.Int64,
+    "taken_at": UTC_TS,
 }
 
 
@@ -129,8 +138,20 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(timezone.utc)
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def content_hash(row: dict, exclude: Iterable[str] = ("synced_at", "content_hash", "raw")) -> str:
+    """A stable digest of a row's meaningful values: equal hash = nothing to write."""
+    skip = set(exclude)
+    payload = _json({k: v for k, v in sorted(row.items()) if k not in skip})
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def categories_frame(mall_id: str, categories: Iterable[Category], *, synced_at: datetime) -> pl.DataFrame:
-    """Category tree rows: parent, root, depth and the full path (names and numbers, ' > '-joined)."""
+    """Category tree rows: parent, root, depth, the full path (names and numbers, ' > '-joined) and
+    every attribute Cafe24 sent (in `raw`)."""
     rows = [
         {
             "mall_id": mall_id,
@@ -142,10 +163,10 @@ def categories_frame(mall_id: str, categories: Iterable[Category], *, synced_at:
             "category_depth": c.category_depth or (len(c.full_category_no) or None),
             "full_category_name": " > ".join(c.full_category_name) or c.category_name,
             "full_category_no": " > ".join(str(n) for n in c.full_category_no) or str(c.category_no),
-            "display_type": c.display_type,
             "use_display": c.use_display,
-            "use_main": c.use_main,
             "display_order": c.display_order,
+            "raw": _json(c.raw) if c.raw else None,
+            "deleted_at": None,
             "synced_at": _utc(synced_at),
         }
         for c in categories
@@ -163,7 +184,9 @@ def brands_frame(mall_id: str, brands: Iterable[Brand], *, synced_at: datetime) 
             "use_brand": b.use_brand,
             "search_keyword": b.search_keyword,
             "product_count": b.product_count,
-            "created_date": _utc(b.created_date),
+            "created_at": _utc(b.created_date),
+            "raw": _json(b.raw) if b.raw else None,
+            "deleted_at": None,
             "synced_at": _utc(synced_at),
         }
         for b in brands
@@ -171,39 +194,44 @@ def brands_frame(mall_id: str, brands: Iterable[Brand], *, synced_at: datetime) 
     return pl.DataFrame(rows, schema=BRAND_COLUMNS)
 
 
+def _product_row(mall_id: str, p: Product, synced_at: datetime) -> dict:
+    row = {
+        "mall_id": mall_id,
+        "shop_no": p.shop_no,
+        "product_no": p.product_no,
+        "product_code": p.product_code,
+        "custom_product_code": p.custom_product_code,
+        "product_name": p.product_name,
+        "eng_product_name": p.eng_product_name,
+        "price": p.price,
+        "retail_price": p.retail_price,
+        "supply_price": p.supply_price,
+        "display": p.display,
+        "selling": p.selling,
+        "sold_out": p.sold_out,
+        "has_option": p.has_option,
+        "brand_code": p.brand_code,
+        "category_nos": _json(sorted({c.category_no for c in p.categories})),
+        "image_url": p.first_image,
+        "created_at": _utc(p.created_date),
+        "updated_at": _utc(p.updated_date),
+        "deleted_at": None,
+    }
+    row["content_hash"] = content_hash(row)
+    row["synced_at"] = _utc(synced_at)
+    raw = {k: v for k, v in p.raw.items() if k not in ("variants", "inventories")} if p.raw else None
+    row["raw"] = _json(raw) if raw else None
+    return row
+
+
 def products_frame(mall_id: str, products: Iterable[Product], *, synced_at: datetime) -> pl.DataFrame:
     """One row per product (per shop); `deleted_at` is null because Cafe24 just returned it."""
-    rows = [
-        {
-            "mall_id": mall_id,
-            "shop_no": p.shop_no,
-            "product_no": p.product_no,
-            "product_code": p.product_code,
-            "custom_product_code": p.custom_product_code,
-            "product_name": p.product_name,
-            "price": p.price,
-            "retail_price": p.retail_price,
-            "supply_price": p.supply_price,
-            "display": p.display,
-            "selling": p.selling,
-            "sold_out": p.sold_out,
-            "has_option": p.has_option,
-            "brand_code": p.brand_code,
-            "category_nos": json.dumps(sorted({c.category_no for c in p.categories})),
-            "image_url": p.first_image,
-            "variant_count": len(p.variants),
-            "created_date": _utc(p.created_date),
-            "updated_date": _utc(p.updated_date),
-            "synced_at": _utc(synced_at),
-            "deleted_at": None,
-        }
-        for p in products
-    ]
+    rows = [_product_row(mall_id, p, synced_at) for p in products]
     return pl.DataFrame(rows, schema=PRODUCT_COLUMNS)
 
 
 def _variant_row(mall_id: str, product: Product, v: Variant, synced_at: datetime) -> dict:
-    return {
+    row = {
         "mall_id": mall_id,
         "shop_no": v.shop_no,
         "variant_code": v.variant_code,
@@ -217,17 +245,21 @@ def _variant_row(mall_id: str, product: Product, v: Variant, synced_at: datetime
         ),
         "custom_variant_code": v.custom_variant_code,
         "duplicated_custom_variant_code": v.duplicated_custom_variant_code,
-        "options": json.dumps([{"name": o.name, "value": o.value} for o in v.options], ensure_ascii=False),
-        "option_values": " / ".join(o.value for o in v.options if o.value) or None,
-        "display": v.display,
-        "selling": v.selling,
+        "options": _json([{"name": o.name, "value": o.value} for o in v.options]),
         "additional_amount": v.additional_amount,
-        "use_inventory": v.use_inventory,
         "quantity": v.quantity,
         "safety_inventory": v.safety_inventory,
-        "synced_at": _utc(synced_at),
+        "use_inventory": v.use_inventory,
+        "display": v.display,
+        "selling": v.selling,
+        "sold_out": bool(v.use_inventory) and (v.quantity or 0) <= 0 if v.quantity is not None else None,
+        "image_url": v.image or product.first_image,
         "deleted_at": None,
     }
+    row["content_hash"] = content_hash(row)
+    row["synced_at"] = _utc(synced_at)
+    row["raw"] = _json(v.raw) if v.raw else None
+    return row
 
 
 def variants_frame(mall_id: str, products: Iterable[Product], *, synced_at: datetime) -> pl.DataFrame:
@@ -236,11 +268,20 @@ def variants_frame(mall_id: str, products: Iterable[Product], *, synced_at: date
     return pl.DataFrame(rows, schema=VARIANT_COLUMNS)
 
 
+def option_values_expr(options_col: str = "options") -> pl.Expr:
+    """'Blue / Small' from the JSON options column (null when the variant has no options)."""
+    decoded = pl.col(options_col).str.json_decode(pl.List(pl.Struct({"name": pl.Utf8, "value": pl.Utf8})))
+    joined = decoded.list.eval(pl.element().struct.field("value").drop_nulls()).list.join(" / ")
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
 def inventory_snapshot_frame(
-    variants: pl.DataFrame, *, snapshot_date: date, captured_at: datetime
+    variants: pl.DataFrame, *, snapshot_date: date, taken_at: datetime
 ) -> pl.DataFrame:
     """Stock per live variant for one KST day, from the variant mirror (one row per variant)."""
     live = variants.filter(pl.col("deleted_at").is_null()) if "deleted_at" in variants.columns else variants
+    if "safety_inventory" not in live.columns:
+        live = live.with_columns(pl.lit(None, dtype=pl.Int64).alias("safety_inventory"))
     return (
         live.sort(["mall_id", "variant_code", "shop_no"])
         .unique(subset=["mall_id", "variant_code"], keep="first", maintain_order=True)
@@ -252,7 +293,8 @@ def inventory_snapshot_frame(
             "product_no",
             "sku",
             pl.col("quantity").fill_null(0),
-            pl.lit(_utc(captured_at)).cast(UTC_TS).alias("captured_at"),
+            "safety_inventory",
+            pl.lit(_utc(taken_at)).cast(UTC_TS).alias("taken_at"),
         )
         .select([pl.col(c).cast(t) for c, t in SNAPSHOT_COLUMNS.items()])
     )

@@ -28,7 +28,7 @@ def _variants(*rows):
     out = []
     for r in rows:
         row = {c: None for c in VARIANT_COLUMNS}
-        row.update(mall_id="m", shop_no=1, product_no=1, display=True, selling=True,
+        row.update(mall_id="m", shop_no=1, product_no=1, display=True, selling=True, options="[]",
                    additional_amount=Decimal("0.00"), quantity=5, duplicated_custom_variant_code=False)
         row.update(r)
         out.append(row)
@@ -49,8 +49,8 @@ def _apply(table: pl.DataFrame | None, rows: pl.DataFrame, key: list[str]) -> pl
 
 def test_initial_import_takes_every_value_from_cafe24():
     variants = _variants(
-        {"variant_code": "P0000001000A", "sku": "TEE-S", "option_values": "S", "additional_amount": Decimal("-500.00")},
-        {"variant_code": "P0000001000B", "sku": "TEE-M", "option_values": "M", "quantity": 0, "selling": False},
+        {"variant_code": "P0000001000A", "sku": "TEE-S", "options": '[{"name": "Size", "value": "S"}]', "additional_amount": Decimal("-500.00")},
+        {"variant_code": "P0000001000B", "sku": "TEE-M", "options": '[{"name": "Size", "value": "M"}]', "quantity": 0, "selling": False},
     )
     upd = _build(_products(), variants)
     assert upd.new_skus == 2
@@ -59,6 +59,8 @@ def test_initial_import_takes_every_value_from_cafe24():
     assert p["TEE-S"]["mrp"] == Decimal("12000.00")
     assert p["TEE-S"]["name"] == "Tee (S)" and p["TEE-S"]["parent_sku"] == "GRP-1"
     assert p["TEE-M"]["active"] is False and p["TEE-M"]["stock"] == 0
+    assert p["TEE-S"]["option_name"] == "Size" and p["TEE-S"]["option_value"] == "S"
+    assert p["TEE-S"]["category"] == "27" and p["TEE-S"]["brand"] == "B0000000"
     assert upd.listings.height == 2
     assert set(upd.listings["status"]) == {"linked"}
 
@@ -87,7 +89,7 @@ def test_cafe24_edit_refreshes_descriptive_fields_but_not_oms_owned_values():
     assert row["selling_price"] == Decimal("8000.00") and row["stock"] == 99
     assert row["created_at"] == NOW
     listing = upd.listings.row(0, named=True)
-    assert listing["cafe24_selling_price"] == Decimal("11000.00") and listing["cafe24_stock"] == 1
+    assert listing["confirmed_price"] == Decimal("11000.00") and listing["confirmed_stock"] == 1
     assert listing["linked_at"] == NOW  # same variant: the link is not renewed
 
 

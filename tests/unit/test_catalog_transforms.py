@@ -16,6 +16,7 @@ from cafe24_pipeline.oms.catalog import (
     categories_frame,
     derive_sku,
     inventory_snapshot_frame,
+    option_values_expr,
     products_frame,
     variants_frame,
 )
@@ -62,8 +63,8 @@ def test_brands_frame():
     brands = [Brand.from_api(b) for b in _load("GET_brands.json")["brands"]]
     df = brands_frame("mall", brands, synced_at=NOW)
     assert df["brand_code"].to_list() == ["B0000000", "B000000A"]
-    assert df["created_date"].dtype == pl.Datetime("us", "UTC")
-    assert df["created_date"][0] == datetime(2017, 12, 19, 5, 39, 22, tzinfo=timezone.utc)
+    assert df["created_at"].dtype == pl.Datetime("us", "UTC")
+    assert df["created_at"][0] == datetime(2017, 12, 19, 5, 39, 22, tzinfo=timezone.utc)
 
 
 def test_products_and_variants_frames_from_documented_examples():
@@ -79,7 +80,7 @@ def test_products_and_variants_frames_from_documented_examples():
     assert p20["price"] == Decimal("1100.00") and p20["retail_price"] == Decimal("0.00")
     assert p20["image_url"].startswith("https://{domain}/web/product/big/")
     assert json.loads(p20["category_nos"]) == [27, 28]
-    assert p20["updated_date"] == datetime(2018, 1, 19, 2, 19, 27, tzinfo=timezone.utc)
+    assert p20["updated_at"] == datetime(2018, 1, 19, 2, 19, 27, tzinfo=timezone.utc)
     # the product with numeric JSON money still gives Decimals
     assert pdf.filter(pl.col("product_no") == 23)["price"].item() == Decimal("1000.00")
 
@@ -87,7 +88,7 @@ def test_products_and_variants_frames_from_documented_examples():
     assert vdf["variant_code"].to_list() == ["P000000R000C", "P000000R000D"]
     assert vdf["quantity"].to_list() == [6, 15]
     assert vdf["sku"].null_count() == 2  # the examples carry no seller codes
-    assert vdf["option_values"][0] == "Blue / Small"
+    assert vdf.select(option_values_expr())[0, 0] == "Blue / Small"
     assert vdf["product_no"].to_list() == [20, 20]
 
 
@@ -98,7 +99,7 @@ def test_inventory_snapshot_one_row_per_live_variant():
          "deleted_at": [None, None, None, NOW]},
         schema_overrides={"deleted_at": pl.Datetime("us", "UTC")},
     )
-    snap = inventory_snapshot_frame(variants, snapshot_date=date(2026, 11, 27), captured_at=NOW)
+    snap = inventory_snapshot_frame(variants, snapshot_date=date(2026, 11, 27), taken_at=NOW)
     assert snap["variant_code"].to_list() == ["A", "B"]
     assert snap["quantity"].to_list() == [5, 0]
     assert snap["snapshot_date"].to_list() == [date(2026, 11, 27)] * 2
