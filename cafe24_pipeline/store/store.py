@@ -1,0 +1,371 @@
+"""The `Store`: one object over SQLite or PostgreSQL for every part of the pipeline.
+
+`Store.open(url)` creates the engine, applies pending migrations, and then offers batch upserts from
+polars, reads into polars, transactions, row counts and the `sync_state` helpers. Plain Python: no
+Dagster imports (the Dagster resource in `resources/store.py` wraps it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from cafe24_pipeline.store import schema
+from cafe24_pipeline.store.engine import StoreError, create_store_engine, write_transaction
+from cafe24_pipeline.store.frames import check_frame, encode_frame, rows_to_frame
+from cafe24_pipeline.store.migrate import current_version, migrate
+from cafe24_pipeline.store.types import JsonText, StoreValueError, encode_json
+
+SQLITE_BATCH_ROWS = 5_000
+POSTGRES_COPY_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where a stream of one mall stands; `high_water_mark` is None before the first success."""
+
+    mall_id: str
+    stream: str
+    high_water_mark: datetime | None
+    cursor: str | None
+    last_success_at: datetime | None
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    rows_last_run: int | None
+    details: str | None  # JSON text
+
+
+class Store:
+    """Tables of DESIGN.md §5 over SQLite or PostgreSQL, with one code path for both."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.tables: sa.MetaData = schema.metadata
+        self._types_by_name = _unambiguous_column_types(schema.metadata)
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, database_url: str, *, run_migrations: bool = True) -> "Store":
+        """Open (creating or upgrading) the store at `database_url`."""
+        engine = create_store_engine(database_url)
+        try:
+            if run_migrations:
+                migrate(engine)
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password masked (safe to print)."""
+        return make_url(self.engine.url).render_as_string(hide_password=True)
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return current_version(conn)
+
+    def table(self, name: str) -> sa.Table:
+        try:
+            return self.tables.tables[name]
+        except KeyError:
+            raise StoreError(f"no table {name!r} in the store; tables: {sorted(self.tables.tables)}") from None
+
+    # --- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, lock: str | None = None) -> Iterator[Connection]:
+        """A write transaction (commit on success, rollback on error).
+
+        SQLite takes the write lock up front (BEGIN IMMEDIATE), so writers from several processes
+        queue instead of failing. On PostgreSQL, `lock` (e.g. f"oauth:{mall_id}") takes a
+        transaction-scoped advisory lock: use it to let only one process refresh a mall's token.
+        """
+        with write_transaction(self.engine, lock=lock) as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.transaction() as own:
+                yield own
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        table_name: str,
+        df: pl.DataFrame,
+        *,
+        update_columns: Sequence[str] | None = None,
+        key_columns: Sequence[str] | None = None,
+        conn: Connection | None = None,
+    ) -> int:
+        """INSERT … ON CONFLICT (key) DO UPDATE for every row of `df`; returns rows inserted or updated.
+
+        `key_columns` defaults to the primary key (pass a unique constraint's columns otherwise);
+        `update_columns` defaults to every non-key column of the frame, and `[]` means insert only
+        new keys (DO NOTHING). Columns absent from the frame are left untouched on update. Pass
+        `conn` to make the upsert part of a larger transaction (e.g. with `record_sync`).
+        """
+        table = self.table(table_name)
+        keys = list(key_columns) if key_columns is not None else [c.name for c in table.primary_key.columns]
+        check_frame(table, df, keys)
+        if df.height == 0:
+            return 0
+        updates = [c for c in df.columns if c not in keys] if update_columns is None else list(update_columns)
+        bad = [c for c in updates if c not in df.columns or c in keys]
+        if bad:
+            raise StoreValueError(f"{table_name}: update_columns {bad} are not non-key columns of the frame")
+        encoded = encode_frame(table, df, self.dialect)
+        with self._write(conn) as c:
+            if self.dialect == "postgresql":
+                return self._upsert_postgres(c, table, encoded, keys, updates)
+            return self._upsert_sqlite(c, table, encoded, keys, updates)
+
+    def append(self, table_name: str, df: pl.DataFrame, *, conn: Connection | None = None) -> int:
+        """Plain INSERT of every row (history and log tables with an autoincrement id)."""
+        table = self.table(table_name)
+        check_frame(table, df, [])
+        if df.height == 0:
+            return 0
+        encoded = encode_frame(table, df, self.dialect)
+        with self._write(conn) as c:
+            if self.dialect == "postgresql":
+                return self._upsert_postgres(c, table, encoded, None, [])
+            return self._upsert_sqlite(c, table, encoded, None, [])
+
+    def _conflict_clause(self, keys: Sequence[str] | None, updates: Sequence[str]) -> str:
+        if keys is None:
+            return ""
+        q = self.engine.dialect.identifier_preparer.quote
+        target = ", ".join(q(k) for k in keys)
+        if not updates:
+            return f" ON CONFLICT ({target}) DO NOTHING"
+        sets = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in updates)
+        return f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+
+    def _upsert_sqlite(
+        self, conn: Connection, table: sa.Table, encoded: pl.DataFrame, keys: Sequence[str] | None, updates: Sequence[str]
+    ) -> int:
+        q = self.engine.dialect.identifier_preparer.quote
+        cols = ", ".join(q(c) for c in encoded.columns)
+        marks = ", ".join("?" for _ in encoded.columns)
+        sql = f"INSERT INTO {q(table.name)} ({cols}) VALUES ({marks}){self._conflict_clause(keys, updates)}"
+        cursor = conn.connection.dbapi_connection.cursor()
+        written = 0
+        try:
+            for chunk in encoded.iter_slices(SQLITE_BATCH_ROWS):
+                cursor.executemany(sql, chunk.rows())
+                written += max(cursor.rowcount, 0)
+        finally:
+            cursor.close()
+        return written
+
+    def _upsert_postgres(
+        self, conn: Connection, table: sa.Table, encoded: pl.DataFrame, keys: Sequence[str] | None, updates: Sequence[str]
+    ) -> int:
+        """COPY the rows into a temporary table, then one INSERT … SELECT … ON CONFLICT."""
+        q = self.engine.dialect.identifier_preparer.quote
+        staging = f"_upsert_{uuid.uuid4().hex[:12]}"
+        cols = ", ".join(q(c) for c in encoded.columns)
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {q(table.name)} WITH NO DATA"
+        )
+        dbapi = conn.connection.dbapi_connection
+        with dbapi.cursor() as cursor:
+            with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+                for chunk in encoded.iter_slices(POSTGRES_COPY_ROWS):
+                    copy.write(chunk.write_csv(include_header=False))
+        result = conn.exec_driver_sql(
+            f"INSERT INTO {q(table.name)} ({cols}) SELECT {cols} FROM {staging}{self._conflict_clause(keys, updates)}"
+        )
+        conn.exec_driver_sql(f"DROP TABLE {staging}")
+        return max(result.rowcount, 0)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def read(
+        self,
+        query: str | sa.Select | sa.TextClause,
+        params: Mapping[str, Any] | None = None,
+        *,
+        types: Mapping[str, sa.types.TypeEngine] | None = None,
+        conn: Connection | None = None,
+    ) -> pl.DataFrame:
+        """Run a query and return a polars frame with Decimal money and tz-aware UTC datetimes.
+
+        For SQL text, result columns named like a store column (e.g. `payment_amount`, `order_date`)
+        are decoded with that column's type; name others explicitly with `types={"last": UtcDateTime()}`.
+        """
+        statement = sa.text(query) if isinstance(query, str) else query
+        if conn is None:
+            with self.engine.connect() as own:
+                return self._read(own, statement, params, types)
+        return self._read(conn, statement, params, types)
+
+    def _read(self, conn, statement, params, types) -> pl.DataFrame:  # noqa: ANN001
+        result = conn.execute(statement, dict(params or {}))
+        names = list(result.keys())
+        rows = result.fetchall()
+        types = dict(types or {})
+        if isinstance(statement, (sa.Select, sa.CompoundSelect)):
+            declared = [col.type for col in statement.selected_columns]
+            col_types = [types.get(n, t) for n, t in zip(names, declared)]
+            decode = [n in types for n in names]
+        else:
+            col_types = [types.get(n) or self._types_by_name.get(n) for n in names]
+            decode = [t is not None for t in col_types]
+        if any(decode):
+            processors = [_decoder(t, conn.dialect) if d and t is not None else None for t, d in zip(col_types, decode)]
+            rows = [
+                tuple(p(v) if p is not None else v for p, v in zip(processors, row)) for row in rows
+            ]
+        return rows_to_frame(names, rows, col_types)
+
+    def read_table(
+        self,
+        name: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """A table (or the rows matching equality filters `where`) as a polars frame."""
+        table = self.table(name)
+        selected = [table.c[c] for c in columns] if columns else list(table.c)
+        stmt = sa.select(*selected)
+        for column, value in (where or {}).items():
+            stmt = stmt.where(table.c[column] == value)
+        order = order_by if order_by is not None else [c.name for c in table.primary_key.columns]
+        stmt = stmt.order_by(*[table.c[c] for c in order])
+        return self.read(stmt)
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table, in table-name order."""
+        with self.engine.connect() as conn:
+            return {
+                name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+                for name, table in sorted(self.tables.tables.items())
+            }
+
+    # --- sync_state ---------------------------------------------------------------------------
+
+    def get_sync_state(self, mall_id: str, stream: str, *, conn: Connection | None = None) -> SyncState | None:
+        table = schema.sync_state
+        stmt = sa.select(table).where(table.c.mall_id == mall_id, table.c.stream == stream)
+        if conn is None:
+            with self.engine.connect() as own:
+                row = own.execute(stmt).mappings().first()
+        else:
+            row = conn.execute(stmt).mappings().first()
+        return SyncState(**row) if row else None
+
+    def record_sync(
+        self,
+        mall_id: str,
+        stream: str,
+        *,
+        success: bool,
+        high_water_mark: datetime | None = None,
+        cursor: str | None = None,
+        rows: int | None = None,
+        error: str | None = None,
+        details: Any = None,
+        at: datetime | None = None,
+        conn: Connection | None = None,
+    ) -> SyncState:
+        """Record one run of a stream. A success may move the high-water mark / cursor (None keeps
+        the previous value); a failure records the error and leaves them where they were.
+
+        Pass `conn` (the transaction that wrote the rows) so the mark never gets ahead of the data.
+        """
+        now = (at or datetime.now(timezone.utc))
+        table = schema.sync_state
+        values: dict[str, Any] = {
+            "last_run_at": now,
+            "last_status": "success" if success else "failed",
+            "last_error": None if success else (error or "failed"),
+            "rows_last_run": rows,
+        }
+        if details is not None:
+            values["details"] = encode_json(details, "sync_state.details")
+        if success:
+            values["last_success_at"] = now
+            if high_water_mark is not None:
+                values["high_water_mark"] = high_water_mark
+            if cursor is not None:
+                values["cursor"] = cursor
+        insert = _dialect_insert(self.dialect)(table).values(mall_id=mall_id, stream=stream, **values)
+        stmt = insert.on_conflict_do_update(index_elements=["mall_id", "stream"], set_=values)
+        with self._write(conn) as c:
+            c.execute(stmt)
+            state = self.get_sync_state(mall_id, stream, conn=c)
+        assert state is not None
+        return state
+
+
+def _decoder(sa_type: sa.types.TypeEngine, dialect: sa.engine.Dialect):  # noqa: ANN202
+    """Turn a raw driver value of a SQL-text query into what a typed select would return."""
+    if isinstance(sa_type, sa.types.TypeDecorator):
+        return lambda v: sa_type.process_result_value(v, dialect)
+    if isinstance(sa_type, sa.Boolean):
+        return lambda v: None if v is None else bool(v)
+    if isinstance(sa_type, sa.Date) and not isinstance(sa_type, sa.DateTime):
+        return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
+    return None
+
+
+def _dialect_insert(dialect: str):  # noqa: ANN202
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _unambiguous_column_types(metadata: sa.MetaData) -> dict[str, sa.types.TypeEngine]:
+    """Column name -> type for names whose decoding is the same in every table (for SQL-text reads)."""
+    seen: dict[str, set[type]] = {}
+    first: dict[str, sa.types.TypeEngine] = {}
+    for table in metadata.tables.values():
+        for column in table.c:
+            kind = type(column.type)
+            if isinstance(column.type, (sa.String, sa.Text)) and not isinstance(column.type, JsonText):
+                kind = sa.String
+            seen.setdefault(column.name, set()).add(kind)
+            first.setdefault(column.name, column.type)
+    return {
+        name: first[name]
+        for name, kinds in seen.items()
+        if len(kinds) == 1 and next(iter(kinds)) not in (sa.String, sa.Integer)
+    }
