@@ -355,6 +355,8 @@ cafe24_order_items = sa.Table(
     sa.Index("ix_cafe24_order_items_order", "mall_id", "order_id"),
     sa.Index("ix_cafe24_order_items_sku", "mall_id", "sku"),
     sa.Index("ix_cafe24_order_items_status", "mall_id", "order_status"),
+    sa.Column("order_date_kst", sa.Date),  # added by m0003: the KST business day of the order
+    sa.Index("ix_cafe24_order_items_day", "mall_id", "order_date_kst"),
 )
 
 cafe24_order_status_history = sa.Table(
@@ -453,6 +455,9 @@ oms_orders = sa.Table(
     _ts("created_at", nullable=False),
     _ts("updated_at", nullable=False),
     sa.Index("ix_oms_orders_status", "mall_id", "status"),
+    sa.Column("order_date_kst", sa.Date),  # added by m0003
+    sa.Column("status_map_version", sa.String(20)),  # added by m0003: oms/status_map.py version
+    sa.Index("ix_oms_orders_day", "mall_id", "order_date_kst"),
 )
 
 oms_order_items = sa.Table(
