@@ -181,14 +181,10 @@ class Store:
         cols = ", ".join(q(c) for c in encoded.columns)
         marks = ", ".join("?" for _ in encoded.columns)
         sql = f"INSERT INTO {q(table.name)} ({cols}) VALUES ({marks}){self._conflict_clause(keys, updates)}"
-        cursor = conn.connection.dbapi_connection.cursor()
         written = 0
-        try:
-            for chunk in encoded.iter_slices(SQLITE_BATCH_ROWS):
-                cursor.executemany(sql, chunk.rows())
-                written += max(cursor.rowcount, 0)
-        finally:
-            cursor.close()
+        for chunk in encoded.iter_slices(SQLITE_BATCH_ROWS):
+            result = conn.exec_driver_sql(sql, chunk.rows())  # one executemany per chunk
+            written += max(result.rowcount, 0)
         return written
 
     def _upsert_postgres(

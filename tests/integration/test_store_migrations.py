@@ -1,0 +1,137 @@
+"""Migrations: a new store gets the latest schema, an old store upgrades in place and loses nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from cafe24_pipeline.store import Store, StoreSchemaError, latest_version, schema
+from cafe24_pipeline.store.engine import create_store_engine
+from cafe24_pipeline.store.migrate import migrate
+from cafe24_pipeline.store.migrations import discover
+
+
+def test_new_store_is_at_latest_version(store):
+    assert store.schema_version() == latest_version() >= 2
+    assert set(store.row_counts()) == set(schema.metadata.tables)
+
+
+def test_migrated_database_matches_schema_module(store):
+    """schema.py and the migrations describe the same tables, columns, keys and indexes."""
+    inspector = sa.inspect(store.engine)
+    assert set(inspector.get_table_names()) == set(schema.metadata.tables) | {"schema_migrations"}
+    for name, table in schema.metadata.tables.items():
+        columns = {c["name"]: c for c in inspector.get_columns(name)}
+        assert set(columns) == set(table.c.keys()), name
+        assert set(inspector.get_pk_constraint(name)["constrained_columns"]) == {
+            c.name for c in table.primary_key.columns
+        }, name
+        for column in table.c:
+            if not column.primary_key:
+                assert columns[column.name]["nullable"] == column.nullable, f"{name}.{column.name}"
+        declared = {ix.name: [c.name for c in ix.columns] for ix in table.indexes}
+        reflected = {
+            ix["name"]: ix["column_names"]
+            for ix in inspector.get_indexes(name)
+            if not ix.get("duplicates_constraint")  # PostgreSQL lists unique constraints as indexes too
+        }
+        assert reflected == declared, name
+
+
+def test_reopening_applies_nothing_and_keeps_version(store_url):
+    Store.open(store_url).close()
+    engine = create_store_engine(store_url)
+    try:
+        assert migrate(engine) == []
+    finally:
+        engine.dispose()
+
+
+def _v1_rows(conn: sa.Connection, dialect: str) -> None:
+    """Rows written the way version-1 code wrote them (plain SQL against the v1 tables)."""
+    ts = "2026-01-02 03:04:05.000006+00:00" if dialect == "sqlite" else "2026-01-02T03:04:05.000006+00:00"
+    conn.execute(
+        sa.text(
+            "INSERT INTO cafe24_orders (mall_id, shop_no, order_id, order_date, payment_amount, imported_backfill)"
+            " VALUES ('m1', 1, '20260102-0000001', :ts, :amount, :f)"
+        ),
+        {"ts": ts, "amount": "12345678901234.56" if dialect == "sqlite" else Decimal("12345678901234.56"), "f": False},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO sync_state (mall_id, stream, high_water_mark, last_status) VALUES ('m1', 'orders', :ts, 'success')"
+        ),
+        {"ts": ts},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO connections (mall_id, shop_nos, scopes, status) VALUES ('m1', '[1, 2]', '[\"mall.read_order\"]', 'active')"
+        )
+    )
+
+
+def test_store_from_version_1_upgrades_in_place_and_loses_nothing(store_url):
+    engine = create_store_engine(store_url)
+    try:
+        assert migrate(engine, target=1) == [1]
+        inspector = sa.inspect(engine)
+        assert "cafe24_shops" not in inspector.get_table_names()
+        assert "cursor" not in {c["name"] for c in inspector.get_columns("sync_state")}
+        with engine.begin() as conn:
+            _v1_rows(conn, engine.dialect.name)
+    finally:
+        engine.dispose()
+
+    with Store.open(store_url) as store:
+        assert store.schema_version() == latest_version()
+        orders = store.read_table("cafe24_orders")
+        assert orders["order_id"].to_list() == ["20260102-0000001"]
+        assert orders["payment_amount"].to_list() == [Decimal("12345678901234.56")]
+        assert orders["order_date"].to_list() == [datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)]
+        state = store.get_sync_state("m1", "orders")
+        assert state is not None and state.cursor is None
+        assert state.high_water_mark == datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+        assert json.loads(store.read_table("connections")["shop_nos"][0]) == [1, 2]
+        # the new parts of the schema work on the upgraded store
+        store.record_sync("m1", "products", success=True, cursor="1200")
+        assert store.get_sync_state("m1", "products").cursor == "1200"
+        assert store.row_counts()["cafe24_shops"] == 0
+
+
+def test_store_newer_than_the_code_is_refused(store_url):
+    with Store.open(store_url) as store:
+        with store.transaction() as conn:
+            conn.execute(
+                sa.text("INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, 'from_the_future', :t)"),
+                {"v": latest_version() + 1, "t": datetime.now(timezone.utc)},
+            )
+    with pytest.raises(StoreSchemaError, match="newer than this cafe24-pipeline knows"):
+        Store.open(store_url)
+
+
+def test_failed_migration_rolls_back_and_keeps_the_previous_version(store_url, monkeypatch):
+    engine = create_store_engine(store_url)
+    try:
+        migrate(engine, target=1)
+        real = discover()
+
+        def broken_upgrade(conn):
+            real[1].upgrade(conn)  # does all of m0002's work, then fails
+            raise RuntimeError("disk on fire")
+
+        patched = [real[0], type(real[1])(2, real[1].name, real[1].description, broken_upgrade)]
+        monkeypatch.setattr("cafe24_pipeline.store.migrate.discover", lambda: patched)
+        with pytest.raises(StoreSchemaError, match="0002_shops_and_analyst_indexes failed and was rolled back"):
+            migrate(engine)
+        inspector = sa.inspect(engine)
+        assert "cafe24_shops" not in inspector.get_table_names()
+        assert "cursor" not in {c["name"] for c in inspector.get_columns("sync_state")}
+    finally:
+        engine.dispose()
+        monkeypatch.undo()
+    with Store.open(store_url) as store:  # the real code then upgrades normally
+        assert store.schema_version() == latest_version()
