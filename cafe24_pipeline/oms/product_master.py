@@ -51,7 +51,6 @@ LISTING_VALUE_COLUMNS = (
     "confirmed_retail_price",
     "confirmed_display",
     "confirmed_selling",
-    "status",
 )
 LISTING_COLUMNS = {
     "mall_id": pl.Utf8,
@@ -64,21 +63,20 @@ LISTING_COLUMNS = {
     "confirmed_retail_price": MONEY,
     "confirmed_display": pl.Boolean,
     "confirmed_selling": pl.Boolean,
-    "status": pl.Utf8,
     "confirmed_at": pl.Datetime("us", "UTC"),
     "linked_at": pl.Datetime("us", "UTC"),
     "updated_at": pl.Datetime("us", "UTC"),
 }
-LISTING_LINKED = "linked"
-LISTING_DELETED = "deleted_on_cafe24"
 
 
 @dataclass(frozen=True)
 class MasterUpdate:
-    """Rows to upsert, plus how many SKUs were new vs refreshed vs untouched."""
+    """Rows to upsert (and listings to remove), plus how many SKUs were new vs refreshed vs untouched."""
 
     products: pl.DataFrame
     listings: pl.DataFrame
+    unlinked: pl.DataFrame
+    """(mall_id, sku, product_no, variant_code) of listings whose SKU is no longer on the mall."""
     new_skus: int
     refreshed_skus: int
     unchanged_skus: int
@@ -228,8 +226,9 @@ def build_master_update(
     """Diff the Cafe24 view against the current master and listings; return only what changes.
 
     `existing_products` holds current oms_products rows for (at least) the view's SKUs;
-    `existing_listings` the mall's current oms_listings rows. Listings of this mall whose SKU is no
-    longer linked are marked `deleted_on_cafe24` (kept, never removed: orders still point at them).
+    `existing_listings` the mall's current oms_listings rows. A listing of this mall whose SKU is no
+    longer on any live variant is returned in `unlinked` for removal: the link is derived data, while
+    the Cafe24 product and variant rows themselves stay (soft-deleted) for the orders that name them.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -267,7 +266,6 @@ def build_master_update(
         pl.col("mrp").alias("confirmed_retail_price"),
         "confirmed_display",
         "confirmed_selling",
-        pl.lit(LISTING_LINKED).alias("status"),
     )
     current = _conform(existing_listings, LISTING_COLUMNS).filter(pl.col("mall_id") == mall_id)
     cmp = wanted.join(current, on=["mall_id", "sku"], how="left", suffix="_old")
@@ -281,15 +279,15 @@ def build_master_update(
         pl.when(relink).then(ts).otherwise(pl.col("linked_at")).alias("linked_at"),
         ts.alias("updated_at"),
     )
-    gone = current.join(wanted.select("mall_id", "sku"), on=["mall_id", "sku"], how="anti").filter(
-        pl.col("status").fill_null(LISTING_LINKED) != LISTING_DELETED
+    unlinked = current.join(wanted.select("mall_id", "sku"), on=["mall_id", "sku"], how="anti").select(
+        "mall_id", "sku", "product_no", "variant_code"
     )
-    unlinked = gone.with_columns(pl.lit(LISTING_DELETED).alias("status"), ts.alias("updated_at"))
-    listings = pl.concat([_conform(listing_rows, LISTING_COLUMNS), _conform(unlinked, LISTING_COLUMNS)])
+    listings = _conform(listing_rows, LISTING_COLUMNS)
 
     return MasterUpdate(
         products=products,
         listings=listings,
+        unlinked=unlinked,
         new_skus=new_count,
         refreshed_skus=refreshed,
         unchanged_skus=merged.height - new_count - refreshed,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import polars as pl
 
 from cafe24_pipeline.oms.catalog import PRODUCT_COLUMNS, VARIANT_COLUMNS
-from cafe24_pipeline.oms.product_master import LISTING_DELETED, build_master_update, cafe24_view
+from cafe24_pipeline.oms.product_master import build_master_update, cafe24_view
 from cafe24_pipeline.oms.sku_linking import link_skus
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
@@ -41,11 +41,6 @@ def _build(products, variants, existing_products=None, existing_listings=None, n
     return build_master_update(view, existing_products, existing_listings, mall_id="m", now=now)
 
 
-def _apply(table: pl.DataFrame | None, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    if table is None or table.height == 0:
-        return rows
-    return pl.concat([table.join(rows.select(key), on=key, how="anti"), rows])
-
 
 def test_initial_import_takes_every_value_from_cafe24():
     variants = _variants(
@@ -62,7 +57,6 @@ def test_initial_import_takes_every_value_from_cafe24():
     assert p["TEE-S"]["option_name"] == "Size" and p["TEE-S"]["option_value"] == "S"
     assert p["TEE-S"]["category"] == "27" and p["TEE-S"]["brand"] == "B0000000"
     assert upd.listings.height == 2
-    assert set(upd.listings["status"]) == {"linked"}
 
 
 def test_rerun_changes_nothing():
@@ -100,14 +94,26 @@ def test_zero_retail_price_means_no_mrp_and_single_product_has_no_parent():
     assert row["mrp"] is None and row["parent_sku"] is None and row["name"] == "Tee"
 
 
-def test_listing_whose_sku_disappears_is_marked_deleted_not_removed():
+def test_listing_whose_sku_disappears_is_unlinked_once():
     variants = _variants({"variant_code": "P0000001000A", "sku": "TEE-S"}, {"variant_code": "P0000001000B", "sku": "TEE-M"})
     first = _build(_products(), variants)
     later = _build(_products(), variants.head(1), first.products, first.listings, now=NOW + timedelta(hours=1))
     assert later.listings_unlinked == 1
-    gone = later.listings.filter(pl.col("sku") == "TEE-M").row(0, named=True)
-    assert gone["status"] == LISTING_DELETED
-    # and a third run does not touch it again
-    listings = _apply(first.listings, later.listings, ["mall_id", "sku"])
+    assert later.unlinked["sku"].to_list() == ["TEE-M"]
+    assert later.unlinked["variant_code"].to_list() == ["P0000001000B"]
+    # once removed, a third run has nothing to do
+    listings = first.listings.filter(pl.col("sku") != "TEE-M")
     third = _build(_products(), variants.head(1), first.products, listings, now=NOW + timedelta(hours=2))
-    assert third.listings.height == 0
+    assert third.listings.height == 0 and third.unlinked.height == 0
+
+
+def test_brand_names_and_category_paths_from_the_mirrors():
+    variants = _variants({"variant_code": "P0000001000A", "sku": "TEE-S"})
+    products = _products(category_nos="[27, 28]")
+    links = link_skus(variants).links
+    brands = pl.DataFrame({"mall_id": ["m"], "shop_no": [1], "brand_code": ["B0000000"], "brand_name": ["Acme"]})
+    cats = pl.DataFrame({"mall_id": ["m", "m"], "shop_no": [1, 1], "category_no": [27, 28],
+                         "full_category_name": ["Tops > Tees", "Sale"]})
+    view = cafe24_view(links, variants, products, brands, cats)
+    row = view.row(0, named=True)
+    assert row["brand"] == "Acme" and row["category"] == "Tops > Tees | Sale"
