@@ -203,7 +203,7 @@ class Cafe24Transport:
         retrying = Retrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(self.max_retries + 1) | stop_after_delay(self.total_timeout),
-            wait=wait_exponential_jitter(initial=self._retry_initial, max=self._retry_max),
+            wait=wait_exponential_jitter(multiplier=self._retry_initial, max=self._retry_max, jitter=self._retry_initial),
             sleep=self.clock.sleep,
             before_sleep=before_sleep,
             reraise=True,
