@@ -10,6 +10,7 @@ import typer
 COMMAND_MODULES = [
     "cafe24_pipeline.commands.status",
     "cafe24_pipeline.commands.sync",
+    "cafe24_pipeline.commands.sync_catalog",
     "cafe24_pipeline.commands.connect",
 ]
 
