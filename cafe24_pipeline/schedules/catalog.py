@@ -32,8 +32,6 @@ from cafe24_pipeline.assets.catalog import (
 from cafe24_pipeline.partitions import (
     KST,
     MALLS_PARTITION_NAME,
-    mall_inventory_day_partitions,
-    malls_partitions,
 )
 
 MALL_TAG = "cafe24/mall_id"
@@ -52,7 +50,6 @@ def product_sync_config(mode: str, product_nos: list[int] | None = None) -> dict
 catalog_job = dg.define_asset_job(
     "catalog_job",
     selection=dg.AssetSelection.assets(*CATALOG_ASSETS),
-    partitions_def=malls_partitions,
     config=product_sync_config("full"),
     tags={"cafe24/stream": "catalog_full"},
     description="Full catalogue scan of one mall: categories, brands, every product and variant (deletions "
@@ -62,7 +59,6 @@ catalog_job = dg.define_asset_job(
 catalog_incremental_job = dg.define_asset_job(
     "catalog_incremental_job",
     selection=dg.AssetSelection.assets(BRANDS, PRODUCTS, VARIANTS, OMS_LISTINGS, OMS_PRODUCTS),
-    partitions_def=malls_partitions,
     config=product_sync_config("auto"),
     tags={"cafe24/stream": "catalog_incremental"},
     description="Products changed since the last run (updated-date window with overlap; the full import when "
@@ -72,7 +68,6 @@ catalog_incremental_job = dg.define_asset_job(
 inventory_snapshot_job = dg.define_asset_job(
     "inventory_snapshot_job",
     selection=dg.AssetSelection.assets(INVENTORY_SNAPSHOTS),
-    partitions_def=mall_inventory_day_partitions,
     tags={"cafe24/stream": "inventory_snapshot"},
     description="Today's (KST) stock per variant of one mall.",
 )
