@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "cafe24_pipeline.commands.status",
     "cafe24_pipeline.commands.sync",
     "cafe24_pipeline.commands.sync_catalog",
+    "cafe24_pipeline.commands.sync_orders",
     "cafe24_pipeline.commands.connect",
 ]
 
