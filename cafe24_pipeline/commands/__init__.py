@@ -9,6 +9,7 @@ import typer
 # Each module defines `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = [
     "cafe24_pipeline.commands.status",
+    "cafe24_pipeline.commands.sandbox",
     "cafe24_pipeline.commands.sync",
     "cafe24_pipeline.commands.sync_catalog",
     "cafe24_pipeline.commands.sync_orders",

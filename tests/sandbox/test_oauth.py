@@ -1,0 +1,154 @@
+"""OAuth contract: auto-consent, single-use one-minute codes, rotation, revoke, Cafe24's token fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from tests.fixtures.sandbox import REDIRECT_URI, sandbox_tokens
+
+KST_NO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$")
+
+
+def _code(server, mall="demomall", state="s1"):
+    response = httpx.get(f"{server.api_base(mall)}/api/v2/oauth/authorize", params={
+        "response_type": "code", "client_id": server.client_id, "state": state, "redirect_uri": REDIRECT_URI,
+        "scope": "mall.read_product mall.read_order"})
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    assert query["state"] == [state]
+    assert response.headers["location"].startswith(REDIRECT_URI)
+    return query["code"][0]
+
+
+def _token(server, data, auth=None, mall="demomall"):
+    return httpx.post(f"{server.api_base(mall)}/api/v2/oauth/token", data=data,
+                      auth=auth or (server.client_id, server.client_secret))
+
+
+def test_token_response_has_cafe24_fields_and_kst_times(sandbox):
+    body = sandbox_tokens(sandbox)
+    assert set(body) >= {"access_token", "expires_at", "refresh_token", "refresh_token_expires_at", "client_id",
+                         "mall_id", "user_id", "scopes", "issued_at"}
+    assert "expires_in" not in body
+    assert body["mall_id"] == "demomall" and body["client_id"] == sandbox.client_id
+    assert len(body["access_token"]) == 22
+    for key in ("expires_at", "refresh_token_expires_at", "issued_at"):
+        assert KST_NO_OFFSET.match(body[key]), body[key]
+    issued = datetime.fromisoformat(body["issued_at"])
+    assert datetime.fromisoformat(body["expires_at"]) - issued == timedelta(hours=2)
+    assert datetime.fromisoformat(body["refresh_token_expires_at"]) - issued == timedelta(days=14)
+    # KST wall clock: issued_at is UTC+9
+    utc_now = datetime.utcnow()
+    assert abs((issued - timedelta(hours=9) - utc_now).total_seconds()) < 60
+
+
+def test_scopes_accept_commas_or_spaces(sandbox):
+    body = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox),
+                            "redirect_uri": REDIRECT_URI}).json()
+    assert body["scopes"] == ["mall.read_product", "mall.read_order"]
+
+
+def test_code_is_single_use(sandbox):
+    code = _code(sandbox)
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
+    assert _token(sandbox, data).status_code == 200
+    second = _token(sandbox, data)
+    assert second.status_code == 400
+    assert second.json()["error"] == "invalid_grant"
+
+
+def test_code_expires_after_a_minute(sandbox):
+    code = _code(sandbox)
+    httpx.post(f"{sandbox.base_url}/_sandbox/time", json={"advance_seconds": 61})
+    response = _token(sandbox, {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI})
+    assert response.status_code == 400
+
+
+def test_wrong_secret_is_rejected(sandbox):
+    response = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox),
+                                "redirect_uri": REDIRECT_URI}, auth=(sandbox.client_id, "wrong"))
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_grant", "error_description": "Invalid client_secret"}
+
+
+def test_refresh_rotates_and_old_refresh_token_dies(sandbox):
+    first = sandbox_tokens(sandbox)
+    refreshed = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    assert refreshed.status_code == 200
+    second = refreshed.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    again = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    assert again.status_code == 400
+    assert again.json()["error_description"] == "Invalid refresh_token"
+    # the new refresh token works once more
+    assert _token(sandbox, {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}).status_code == 200
+
+
+def test_old_access_token_survives_refresh_by_default(sandbox):
+    first = sandbox_tokens(sandbox)
+    _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    response = httpx.get(f"{sandbox.api_base('demomall')}/api/v2/admin/products",
+                         headers={"Authorization": f"Bearer {first['access_token']}"})
+    assert response.status_code == 200
+
+
+def test_option_invalidates_old_access_token_on_refresh(sandbox_factory):
+    server = sandbox_factory(invalidate_old_access_token_on_refresh=True)
+    first = sandbox_tokens(server)
+    _token(server, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    response = httpx.get(f"{server.api_base('demomall')}/api/v2/admin/products",
+                         headers={"Authorization": f"Bearer {first['access_token']}"})
+    assert response.status_code == 401
+
+
+def test_expired_access_token_gives_cafe24_401(sandbox_factory):
+    server = sandbox_factory(access_token_ttl=5)
+    tokens = sandbox_tokens(server)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    url = f"{server.api_base('demomall')}/api/v2/admin/products"
+    assert httpx.get(url, headers=headers).status_code == 200
+    httpx.post(f"{server.base_url}/_sandbox/time", json={"advance_seconds": 6})
+    expired = httpx.get(url, headers=headers)
+    assert expired.status_code == 401
+    assert expired.json() == {"error": {"code": 401, "message": "access_token time expired."}}
+
+
+def test_refresh_token_lifetime_is_configurable(sandbox_factory):
+    server = sandbox_factory(refresh_token_ttl=30)
+    tokens = sandbox_tokens(server)
+    httpx.post(f"{server.base_url}/_sandbox/time", json={"advance_seconds": 31})
+    response = _token(server, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 400
+
+
+def test_revoke_kills_access_and_refresh_tokens(sandbox):
+    tokens = sandbox_tokens(sandbox)
+    revoke = httpx.post(f"{sandbox.api_base('demomall')}/api/v2/oauth/revoke",
+                        data={"token": tokens["access_token"], "token_hint": "access_token"},
+                        auth=(sandbox.client_id, sandbox.client_secret))
+    assert revoke.status_code == 200 and revoke.content == b""
+    api = httpx.get(f"{sandbox.api_base('demomall')}/api/v2/admin/products",
+                    headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert api.status_code == 401
+    assert api.json() == {"error": {"code": 401, "message": "Invalid access_token"}}
+    refresh = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert refresh.status_code == 400
+
+
+def test_token_of_one_mall_is_invalid_on_another(sandbox_factory):
+    server = sandbox_factory(malls=["malla", "mallb"])
+    tokens = sandbox_tokens(server, "malla")
+    response = httpx.get(f"{server.api_base('mallb')}/api/v2/admin/products",
+                         headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert response.status_code == 401
+
+
+def test_custom_credentials(sandbox_factory):
+    server = sandbox_factory(client_id="my-app", client_secret="s3cret")
+    assert sandbox_tokens(server)["client_id"] == "my-app"
+    assert "s3cret" not in repr(server)
