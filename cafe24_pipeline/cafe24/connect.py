@@ -167,8 +167,11 @@ def list_connections(store) -> list[Connection]:
     return [_row_to_connection(r) for r in rows]
 
 
-def open_client(settings: Settings, store, mall_id: str, **client_kwargs) -> "Cafe24Client":  # noqa: F821
-    """A client for a connected mall, with store-backed tokens (refresh, rotation, reauth handling)."""
+def open_client(settings: Settings, store, mall_id: str, *, refresh_margin=None, **client_kwargs) -> "Cafe24Client":  # noqa: F821
+    """A client for a connected mall, with store-backed tokens (refresh, rotation, reauth handling).
+
+    `refresh_margin` (a timedelta, default 10 minutes) is how long before expiry the token is renewed.
+    """
     from cafe24_pipeline.cafe24.client import Cafe24Client
 
     connection = load_connection(store, mall_id)
@@ -181,5 +184,10 @@ def open_client(settings: Settings, store, mall_id: str, **client_kwargs) -> "Ca
 
         raise ReauthRequired(mall_id, connection.status_reason or "the refresh token was rejected")
     token_store = TokenStore(store, TokenCipher.from_settings(settings))
-    manager = TokenManager(mall_id, token_store, OAuthClient(settings, http=client_kwargs.get("http")))
+    manager = TokenManager(
+        mall_id,
+        token_store,
+        OAuthClient(settings, http=client_kwargs.get("http")),
+        **({"refresh_margin": refresh_margin} if refresh_margin is not None else {}),
+    )
     return Cafe24Client(mall_id, settings=settings, tokens=manager, **client_kwargs)

@@ -181,7 +181,13 @@ class TokenManager:
         return f"TokenManager(mall_id={self.mall_id!r})"
 
     def _fresh(self, tokens: StoredTokens | None) -> bool:
-        return tokens is not None and tokens.access_expires_at - self.refresh_margin > self.clock.now()
+        """Usable for longer than the refresh margin (capped at a quarter of the token's lifetime)."""
+        if tokens is None:
+            return False
+        margin = self.refresh_margin
+        if tokens.issued_at is not None:
+            margin = min(margin, (tokens.access_expires_at - tokens.issued_at) / 4)
+        return tokens.access_expires_at - margin > self.clock.now()
 
     def access_token(self) -> str:
         """A usable access token: cached, else re-read (another process may have refreshed), else refreshed."""
