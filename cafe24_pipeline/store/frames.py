@@ -191,3 +191,69 @@ def rows_to_frame(names: Sequence[str], rows: Sequence[Sequence[Any]], types: Se
         dtype = polars_dtype(sa_type) if sa_type is not None else None
         series.append(pl.Series(name, list(values), dtype=dtype, strict=False) if dtype else pl.Series(name, list(values)))
     return pl.DataFrame(series)
+
+
+# --- fast reads ---------------------------------------------------------------------------------
+
+POSTGRES_TIMESTAMP_TEXT = "YYYY-MM-DD HH24:MI:SS.US"
+_POSTGRES_TIMESTAMP_POLARS = "%Y-%m-%d %H:%M:%S%.6f"
+
+
+class RawDecodeError(ValueError):
+    """A column did not have the raw shape the fast read expects; the caller falls back."""
+
+
+def raw_select(statement: sa.Select, dialect: str) -> sa.Select:
+    """The same query with money/timestamp columns fetched as plain text and no per-value processing."""
+    columns = []
+    for name, column in zip(statement.selected_columns.keys(), statement.selected_columns):
+        sa_type = column.type
+        if isinstance(sa_type, Money):
+            expr = sa.cast(column, sa.Text) if dialect == "postgresql" else sa.type_coerce(column, sa.types.NullType())
+        elif isinstance(sa_type, UtcDateTime):
+            expr = (
+                sa.func.to_char(sa.func.timezone("UTC", column), POSTGRES_TIMESTAMP_TEXT)
+                if dialect == "postgresql"
+                else sa.type_coerce(column, sa.types.NullType())
+            )
+        else:
+            expr = sa.type_coerce(column, sa.types.NullType())
+        columns.append(expr.label(name))
+    return statement.with_only_columns(*columns, maintain_column_froms=True)
+
+
+def raw_rows_to_frame(
+    names: Sequence[str], rows: Sequence[Sequence[Any]], types: Sequence[sa.types.TypeEngine], dialect: str
+) -> pl.DataFrame:
+    """Decode raw driver values column by column with vectorised polars casts."""
+    if len(set(names)) != len(names):
+        raise StoreValueError(f"query returns duplicate column names {list(names)}; alias them")
+    columns = list(zip(*rows)) if rows else [() for _ in names]
+    series = []
+    try:
+        for name, values, sa_type in zip(names, columns, types):
+            series.append(_decode_raw(name, list(values), sa_type, dialect))
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise RawDecodeError(str(exc)) from exc
+    return pl.DataFrame(series)
+
+
+def _decode_raw(name: str, values: list[Any], sa_type: sa.types.TypeEngine, dialect: str) -> pl.Series:
+    if isinstance(sa_type, Money):
+        return pl.Series(name, values, dtype=pl.String, strict=True).cast(MONEY_DTYPE, strict=True)
+    if isinstance(sa_type, UtcDateTime):
+        text = pl.Series(name, values, dtype=pl.String, strict=True)
+        fmt = SQLITE_TIMESTAMP_POLARS_FORMAT if dialect == "sqlite" else _POSTGRES_TIMESTAMP_POLARS
+        return text.str.strptime(pl.Datetime("us"), fmt, strict=True).dt.replace_time_zone("UTC")
+    if isinstance(sa_type, sa.Boolean):
+        if dialect == "sqlite":
+            return pl.Series(name, values, dtype=pl.Int64, strict=True).cast(pl.Boolean)
+        return pl.Series(name, values, dtype=pl.Boolean, strict=True)
+    if isinstance(sa_type, sa.Date) and not isinstance(sa_type, sa.DateTime):
+        if dialect == "sqlite":
+            return pl.Series(name, values, dtype=pl.String, strict=True).str.strptime(pl.Date, "%Y-%m-%d", strict=True)
+        return pl.Series(name, values, dtype=pl.Date, strict=True)
+    dtype = polars_dtype(sa_type)
+    if dtype is None:
+        return pl.Series(name, values)
+    return pl.Series(name, values, dtype=dtype, strict=True)

@@ -20,7 +20,14 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from cafe24_pipeline.store import schema
 from cafe24_pipeline.store.engine import StoreError, create_store_engine, write_transaction
-from cafe24_pipeline.store.frames import check_frame, encode_frame, rows_to_frame
+from cafe24_pipeline.store.frames import (
+    RawDecodeError,
+    check_frame,
+    encode_frame,
+    raw_rows_to_frame,
+    raw_select,
+    rows_to_frame,
+)
 from cafe24_pipeline.store.migrate import current_version, migrate
 from cafe24_pipeline.store.types import JsonText, StoreValueError, encode_json
 
@@ -230,6 +237,13 @@ class Store:
         return self._read(conn, statement, params, types)
 
     def _read(self, conn, statement, params, types) -> pl.DataFrame:  # noqa: ANN001
+        if isinstance(statement, sa.Select) and not types:
+            result = conn.execute(raw_select(statement, self.dialect), dict(params or {}))
+            names = list(result.keys())
+            try:
+                return raw_rows_to_frame(names, result.fetchall(), [c.type for c in statement.selected_columns], self.dialect)
+            except RawDecodeError:
+                pass  # a value in an unexpected shape (e.g. written by another tool): decode row by row
         result = conn.execute(statement, dict(params or {}))
         names = list(result.keys())
         rows = result.fetchall()

@@ -266,3 +266,17 @@ def test_sync_state_moves_on_success_and_holds_on_failure(store):
     ok = store.record_sync("m1", "orders", success=True, high_water_mark=later)
     assert ok.high_water_mark == later and ok.last_error is None
     assert store.get_sync_state("m1", "products") is None
+
+
+def test_rows_written_by_other_tools_still_read_correctly(store):
+    """Hand-written SQL may store 15000 as a number or a timestamp with another offset/layout."""
+    with store.transaction() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO cafe24_order_items (mall_id, order_item_code, order_id, product_price, order_date)"
+                " VALUES ('m1', 'X-1', 'X', 15000, '2026-01-02T03:04:05+09:00')"
+            )
+        )
+    back = store.read_table("cafe24_order_items")
+    assert back["product_price"].to_list() == [Decimal("15000.00")]
+    assert back["order_date"].to_list() == [datetime(2026, 1, 1, 18, 4, 5, tzinfo=timezone.utc)]
