@@ -58,11 +58,13 @@ class SandboxServer:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # accepted sockets inherit TCP_NODELAY: small JSON replies must not wait on Nagle + delayed ACK
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.config.host, self.config.port))
         self.port = sock.getsockname()[1]
         self._socket = sock
         config = uvicorn.Config(self.sandbox.app, log_level="warning", access_log=False, lifespan="off",
-                                loop="asyncio", http="h11")
+                                loop="asyncio", http="httptools")
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
