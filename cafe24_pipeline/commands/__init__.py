@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "cafe24_pipeline.commands.sync_catalog",
     "cafe24_pipeline.commands.sync_orders",
     "cafe24_pipeline.commands.connect",
+    "cafe24_pipeline.commands.demo",
 ]
 
 

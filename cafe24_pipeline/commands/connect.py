@@ -6,7 +6,6 @@ the mall to Dagster's `malls` partition, then runs the initial import when it is
 
 from __future__ import annotations
 
-import importlib
 from typing import Optional
 
 import typer
@@ -83,16 +82,9 @@ def connect_command(
     if not initial_sync:
         console.print("Initial import skipped (--no-initial-sync).")
         return
-    try:
-        initial = importlib.import_module("cafe24_pipeline.sync.initial_import")
-    except ModuleNotFoundError:
-        console.print(
-            "The initial import is not available in this version yet; run the syncs "
-            f"(`cafe24-pipeline sync all --mall {mall}`) once they are."
-        )
-        return
-    ok = initial.run_initial_import(settings, mall)
-    if ok is False:
+    from cafe24_pipeline.commands.initial_import import run_initial_import
+
+    if not run_initial_import(settings, mall):
         raise typer.Exit(1)
 
 

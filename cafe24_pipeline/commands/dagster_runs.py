@@ -53,10 +53,13 @@ def run_job(
     from cafe24_pipeline.definitions import defs
 
     job = defs.resolve_job_def(job_name)
+    config = dict(run_config or {})
+    # The CLI prints its own summary; Dagster's step-by-step log stays in the run's event log (UI).
+    config.setdefault("loggers", {"console": {"config": {"log_level": os.environ.get("CAFE24_PIPELINE_LOG_LEVEL", "WARNING")}}})
     return job.execute_in_process(
         instance=instance,
         partition_key=partition_key,
         tags=tags or {},
-        run_config=run_config,
+        run_config=config,
         raise_on_error=False,
     )
