@@ -401,9 +401,21 @@ class Cafe24Client:
                 raise ValueError("every variant update needs a variant_code")
         combined = WriteResult(status=200, unchanged=True)
         for batch in batches(list(variants), BATCH_LIMIT):
-            response = self._write(
-                "PUT", f"/products/{int(product_no)}/variants", {"shop_no": shop_no, "requests": [_jsonable(v) for v in batch]}
-            )
+            try:
+                response = self._write(
+                    "PUT", f"/products/{int(product_no)}/variants",
+                    {"shop_no": shop_no, "requests": [_jsonable(v) for v in batch]},
+                )
+            except Cafe24ApiError as exc:
+                if exc.status not in (400, 404, 422):
+                    raise
+                # every object failed the same way: Cafe24 answers with that status for the whole call
+                combined.unchanged = False
+                combined.status = exc.status
+                combined.failures.extend(
+                    {"variant_code": v.get("variant_code"), "status": exc.status, "message": exc.message} for v in batch
+                )
+                continue
             if response.status == 409:
                 continue
             combined.unchanged = False
@@ -559,32 +571,26 @@ def _raw_int(raw: Any, key: str) -> int | None:
 
 
 def _multi_status_items(response: ApiResponse, key: str, id_key: str) -> tuple[list[dict], list[dict[str, Any]]]:
-    """Split a (possibly 207) multi-object response into succeeded raw items and failures."""
-    body = response.body
-    items = unwrap_list(body, key) if isinstance(body, dict) and key in body else []
-    if response.status != 207:
-        return [i for i in items if isinstance(i, dict)], []
-    ok: list[dict] = []
+    """Split a (possibly 207) multi-object response into succeeded raw items and failures.
+
+    207 bodies carry the successes under `key` and the failures under `errors`, each failure with
+    its id and a Cafe24 error envelope; a 409 failure means "same content" and is not a failure.
+    """
+    body = response.body if isinstance(response.body, dict) else {}
+    ok = [i for i in (body.get(key) or []) if isinstance(i, dict)]
     failures: list[dict[str, Any]] = []
-    candidates = items or (body.get("errors") or body.get("results") or [] if isinstance(body, dict) else [])
-    for item in candidates:
+    errors = body.get("errors") or []
+    if isinstance(errors, dict):
+        errors = [errors]
+    for item in errors:
         if not isinstance(item, dict):
             continue
-        status = parse_int(item.get("status_code", item.get("status")), "status") if _is_int(item.get("status_code", item.get("status"))) else None
-        error = item.get("error") or item.get("errors")
-        if (status is not None and status >= 400) or error:
-            message = error.get("message") if isinstance(error, dict) else (error or item.get("message"))
-            code = error.get("code") if isinstance(error, dict) else status
-            failures.append({id_key: item.get(id_key), "status": code, "message": str(message or "failed")})
-        elif status == 409:
+        error = item.get("error") if isinstance(item.get("error"), dict) else item
+        code = error.get("code", item.get("status"))
+        if str(code) == "409":
             continue
-        else:
-            ok.append(item)
+        failures.append({id_key: item.get(id_key), "status": code, "message": str(error.get("message") or "failed")})
     return ok, failures
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isdigit())
 
 
 __all__ = ["Cafe24Client", "WriteResult", "Cafe24ApiError"]

@@ -1,13 +1,11 @@
 """Helpers for the client's integration tests: a real sandbox on loopback, settings, consent codes.
 
-The sandbox runs as a real uvicorn HTTP server in a thread of the test process; the client only
-reaches it over HTTP (child processes in the concurrency tests connect to the same port).
+The sandbox (cafe24_sandbox.SandboxServer) serves real HTTP on loopback from a thread of the test process;
+the client only reaches it over HTTP (child processes in the concurrency tests connect to the same port).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,11 +14,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import uvicorn
 
 from cafe24_pipeline.settings import Settings
+from cafe24_sandbox import SandboxConfig, SandboxServer
 from cafe24_sandbox.app import Sandbox
-from cafe24_sandbox.config import SandboxConfig
 
 REDIRECT_URI = "https://app.example.com/cafe24/callback"
 
@@ -55,22 +52,10 @@ class RunningSandbox:
 
 @contextmanager
 def running_sandbox(**overrides: Any) -> Iterator[RunningSandbox]:
+    """The project's SandboxServer (real HTTP on 127.0.0.1), small by default; overrides are SandboxConfig fields."""
     config = SandboxConfig(**{"malls": ["shopa"], "products": 60, "orders": 80, **overrides})
-    sandbox = Sandbox(config)
-    server = uvicorn.Server(uvicorn.Config(sandbox.app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, name="sandbox", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("sandbox did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield RunningSandbox(sandbox, f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with SandboxServer(config) as server:
+        yield RunningSandbox(server.sandbox, server.base_url)
 
 
 def settings_for(sb: RunningSandbox, home: Path, database_url: str | None = None, **env: str) -> Settings:
