@@ -80,7 +80,7 @@ def print_order_report(report: OrderRunReport) -> None:
         console.print(
             f"  fetched {s.get('fetched', 0)} orders in {s.get('windows', 0)} window(s) / {s.get('pages', 0)} page(s); "
             f"stored {s.get('stored_orders', 0)} orders, {s.get('stored_items', 0)} items; "
-            f"{s.get('history_rows', 0)} status change(s); re-polled {s.get('repolled', 0)}; "
+            f"{s.get('history_rows', 0)} status-history row(s); re-polled {s.get('repolled', 0)}; "
             f"skipped {s.get('skipped', 0)}; high-water mark {s.get('high_water_mark')}",
             highlight=False,
         )
