@@ -51,6 +51,9 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
     target = latest if target is None else target
     if not 0 <= target <= latest:
         raise StoreSchemaError(f"target schema version {target} is not between 0 and {latest}")
+    with engine.connect() as conn:  # the common case, up to date: no write lock taken
+        if target <= current_version(conn) <= latest:
+            return []
     applied: list[int] = []
     while True:
         with write_transaction(engine, lock=MIGRATION_LOCK) as conn:
