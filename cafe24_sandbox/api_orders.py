@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -41,7 +42,8 @@ def _window(ctx: Ctx) -> tuple[float, float] | None:
     if hi < lo:
         raise invalid("end_date", "end_date must not be earlier than start_date.")
     months = ctx.server.config.order_date_window_months
-    if hi > add_months(lo, months):
+    # end_date is a whole (inclusive) day: 2026-01-01..2026-04-01 is exactly three months and allowed
+    if hi > add_months(lo, months) + timedelta(days=1) - timedelta(microseconds=1):
         raise invalid("end_date", f"The search period cannot exceed {months} months.")
     return lo.timestamp(), hi.timestamp()
 
