@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import sqlite3
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -135,3 +138,62 @@ def test_failed_migration_rolls_back_and_keeps_the_previous_version(store_url, m
         monkeypatch.undo()
     with Store.open(store_url) as store:  # the real code then upgrades normally
         assert store.schema_version() == latest_version()
+
+
+V1_DUMP = Path(__file__).resolve().parents[1] / "fixtures" / "data" / "store_v1.sqlite.sql"
+
+
+def test_a_real_version_1_sqlite_store_upgrades_in_place(tmp_path):
+    """A store file written by the released version-1 code (kept as a SQL dump) opens with today's code."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V1_DUMP.read_text())
+    with sqlite3.connect(path) as conn:
+        before = {
+            name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if name != "schema_migrations"
+        }
+        assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == 1
+
+    with Store.open(f"sqlite:///{path}") as store:
+        assert store.schema_version() == latest_version()
+        counts = store.row_counts()
+        assert {name: counts[name] for name in before} == before
+        assert sum(before.values()) == 8
+
+        tokens = store.read_table("oauth_tokens").row(0, named=True)
+        assert tokens["refresh_token_enc"] == "gAAAAAB-not-a-real-refresh-token"
+        assert tokens["rotation"] == 3
+        assert tokens["refresh_expires_at"] == datetime(2026, 1, 19, tzinfo=timezone.utc)
+        product = store.read_table("cafe24_products").row(0, named=True)
+        assert (product["price"], product["retail_price"]) == (Decimal("19900.00"), Decimal("25000.00"))
+        assert product["display"] is True and product["product_name"] == "티셔츠 Tee"
+        order = store.read_table("cafe24_orders").row(0, named=True)
+        assert order["payment_amount"] == Decimal("42300.50")
+        assert order["order_date"] == datetime(2026, 1, 4, 15, 30, tzinfo=timezone.utc)
+        assert order["order_date_kst"] == date(2026, 1, 5)
+        item = store.read_table("cafe24_order_items").row(0, named=True)
+        assert item["order_status"] == "N20" and item["quantity"] == 2
+        assert item["order_date_kst"] is None  # column added later; old rows keep NULL
+        state = store.get_sync_state("oldmall", "orders")
+        assert state.high_water_mark == datetime(2026, 1, 4, 23, 55, tzinfo=timezone.utc)
+        # and the old rows take new writes on the upgraded schema
+        store.upsert(
+            "cafe24_order_items",
+            pl.DataFrame(
+                {
+                    "mall_id": ["oldmall"],
+                    "order_item_code": ["20260105-0000001-01"],
+                    "order_id": ["20260105-0000001"],
+                    "order_status": ["N21"],
+                    "order_date_kst": [date(2026, 1, 5)],
+                }
+            ),
+        )
+        item = store.read_table("cafe24_order_items").row(0, named=True)
+        assert (item["order_status"], item["order_date_kst"], item["product_price"]) == (
+            "N21",
+            date(2026, 1, 5),
+            Decimal("19900.00"),
+        )
