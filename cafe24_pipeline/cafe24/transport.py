@@ -5,7 +5,7 @@ One call = governor slot → HTTP request with a timeout → classification of t
 - 429 blocks the mall's governor for a jittered back-off and the call is sent again — 429s do
   not use up the retry budget, but the total time cap (`total_timeout`) does stop them;
 - 401 triggers exactly one token refresh and one retry;
-- 5xx and network errors are retried with exponential back-off and jitter (tenacity), at most
+- 5xx, network errors and truncated bodies of reads are retried with exponential back-off and jitter (tenacity), at most
   `max_retries` times and never past the total time cap;
 - anything else raises a typed error; a 400 "version not available" raises ApiVersionUnavailable.
 Headers (with the bearer token) and token values are never logged or put into errors.
@@ -273,7 +273,12 @@ class Cafe24Transport:
                     status, payload, method=method, path=path, mall_id=self.mall_id, api_version=self.api_version
                 )
             if payload is None and status not in (202, 204) and status not in accept and response.content:
-                raise ResponseShapeError(f"Cafe24 {method} {path} [mall {self.mall_id}] returned non-JSON ({status})")
+                error = ResponseShapeError(
+                    f"Cafe24 {method} {path} [mall {self.mall_id}] returned a truncated or non-JSON body ({status})"
+                )
+                if method == "GET":  # a cut connection: reading again is safe
+                    raise _Transient(error)
+                raise error  # a write's outcome is unknown: never resend it blindly
             return ApiResponse(status=status, body=payload, headers=response.headers)
 
 
