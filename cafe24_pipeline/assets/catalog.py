@@ -49,6 +49,8 @@ class ProductSyncConfig(dg.Config):
     mode: str = "auto"
     product_nos: list[int] = []
     overlap_minutes: int = int(sync.DEFAULT_OVERLAP.total_seconds() // 60)
+    safety_lag_seconds: int = int(sync.DEFAULT_SAFETY_LAG.total_seconds())
+    """The window stops this far before now, so a clock skew with Cafe24 cannot skip an edit."""
 
 
 def _metadata(result: sync.SyncResult, table: str, *, row_count: int | None = None) -> dict:
@@ -138,6 +140,7 @@ def cafe24_products_and_variants(context: AssetExecutionContext, config: Product
             mode=config.mode,
             product_nos=config.product_nos or None,
             overlap=timedelta(minutes=config.overlap_minutes),
+            safety_lag=timedelta(seconds=config.safety_lag_seconds),
         )
     context.log.info(result.summary())
     d = result.details

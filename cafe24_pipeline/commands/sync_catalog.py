@@ -46,7 +46,7 @@ def _report(job_name: str, result: Any) -> JobReport:
     report = JobReport(job_name=job_name, run_id=result.run_id, success=result.success)
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
-            mat = event.asset_materialization
+            mat = event.event_specific_data.materialization
             meta = {k: _metadata_value(v) for k, v in mat.metadata.items()}
             report.assets.append({"asset": mat.asset_key.to_user_string(), **meta})
         elif event.event_type_value == "STEP_FAILURE":

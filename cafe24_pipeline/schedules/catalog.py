@@ -42,9 +42,11 @@ DEFAULT_INVENTORY_CRON = "50 23 * * *"
 CATALOG_ASSETS = [CATEGORIES, BRANDS, PRODUCTS, VARIANTS, OMS_LISTINGS, OMS_PRODUCTS]
 
 
-def product_sync_config(mode: str, product_nos: list[int] | None = None) -> dict:
-    """Run config selecting how the product step fetches (full, incremental, auto, or chosen products)."""
-    return {"ops": {PRODUCT_SYNC_OP: {"config": {"mode": mode, "product_nos": list(product_nos or [])}}}}
+def product_sync_config(mode: str, product_nos: list[int] | None = None, **extra: int) -> dict:
+    """Run config selecting how the product step fetches (full, incremental, auto, or chosen products);
+    `extra` sets other ProductSyncConfig fields (overlap_minutes, safety_lag_seconds)."""
+    config = {"mode": mode, "product_nos": list(product_nos or []), **extra}
+    return {"ops": {PRODUCT_SYNC_OP: {"config": config}}}
 
 
 catalog_job = dg.define_asset_job(
