@@ -139,8 +139,7 @@ def routes(sandbox: Any) -> list[Route]:
             raise ControlError(404, "unknown product")
         fields = {k: v for k, v in body.items() if k not in ("variants", "touch")}
         _, changed = apply_product_changes(mall, product, fields)
-        variant_changes = body.get("variants") or []
-        for entry in variant_changes:
+        for entry in body.get("variants") or []:
             variant = next((v for v in product.variants if v.variant_code == entry.get("variant_code")), None)
             if variant is None:
                 raise ControlError(404, f"unknown variant {entry.get('variant_code')!r}")
