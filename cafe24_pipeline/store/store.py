@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import polars as pl
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -146,6 +147,11 @@ class Store:
         """
         table = self.table(table_name)
         keys = list(key_columns) if key_columns is not None else [c.name for c in table.primary_key.columns]
+        if key_columns is None and any(c.autoincrement is True for c in table.primary_key.columns):
+            raise StoreValueError(
+                f"{table_name} has a generated id: use append() for new rows, or pass key_columns= "
+                "naming a unique constraint"
+            )
         check_frame(table, df, keys)
         if df.height == 0:
             return 0
@@ -205,10 +211,15 @@ class Store:
             f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {q(table.name)} WITH NO DATA"
         )
         dbapi = conn.connection.dbapi_connection
-        with dbapi.cursor() as cursor:
-            with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-                for chunk in encoded.iter_slices(POSTGRES_COPY_ROWS):
-                    copy.write(chunk.write_csv(include_header=False))
+        try:
+            with dbapi.cursor() as cursor:
+                with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+                    for chunk in encoded.iter_slices(POSTGRES_COPY_ROWS):
+                        copy.write(chunk.write_csv(include_header=False))
+        except psycopg.Error as exc:
+            # Only the type-level message: COPY's context line would quote row values (maybe secrets).
+            primary = exc.diag.message_primary or type(exc).__name__
+            raise StoreValueError(f"{table.name}: PostgreSQL refused the rows ({exc.sqlstate}): {primary}") from None
         result = conn.exec_driver_sql(
             f"INSERT INTO {q(table.name)} ({cols}) SELECT {cols} FROM {staging}{self._conflict_clause(keys, updates)}"
         )

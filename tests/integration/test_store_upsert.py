@@ -167,6 +167,8 @@ def test_json_columns_accept_lists_and_read_back_as_json_text(store):
         (lambda df: df.with_columns(pl.col("order_date").dt.replace_time_zone(None)), "naive Datetime column refused"),
         (lambda df: pl.concat([df, df.head(1)]), "share a key"),
         (lambda df: df.with_columns(pl.col("quantity").cast(pl.String)), "expected an integer column"),
+        (lambda df: df.with_columns(pl.lit("m" * 51).alias("mall_id")), "longer than 50 characters"),
+        (lambda df: df.with_columns(pl.lit(Decimal("1e16")).alias("payment_amount")), "do not fit NUMERIC"),
     ],
 )
 def test_bad_frames_are_refused_and_nothing_is_written(store, change, message):
@@ -280,3 +282,10 @@ def test_rows_written_by_other_tools_still_read_correctly(store):
     back = store.read_table("cafe24_order_items")
     assert back["product_price"].to_list() == [Decimal("15000.00")]
     assert back["order_date"].to_list() == [datetime(2026, 1, 1, 18, 4, 5, tzinfo=timezone.utc)]
+
+
+def test_log_tables_with_generated_ids_point_to_append(store):
+    row = pl.DataFrame({"mall_id": ["m1"], "kind": ["stock"], "result": ["failed"], "created_at": [datetime.now(timezone.utc)]})
+    with pytest.raises(StoreValueError, match="use append"):
+        store.upsert("push_log", row)
+    assert store.row_counts()["push_log"] == 0
