@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -85,6 +89,43 @@ def test_demo_on_default_sqlite_store(tmp_path: Path) -> None:
         counts_after = store.row_counts()
     for table in ("cafe24_products", "cafe24_variants", "oms_products", "cafe24_orders", "cafe24_order_items"):
         assert counts_after[table] == counts_before[table], table
+
+    # `make dev`: the UI over the same instance shows the demo's runs.
+    _assert_dev_ui_shows_runs(_clean_env(home), tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _assert_dev_ui_shows_runs(env: dict[str, str], cwd: Path) -> None:
+    ui_port = _free_port()
+    cmd = CLI + ["dev", "--port", "0", "--ui-port", str(ui_port), "--products", "40", "--orders", "80"]
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    query = "{ runsOrError { ... on Runs { results { jobName status } } } }"
+    jobs: set[str] = set()
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                response = httpx.post(f"http://127.0.0.1:{ui_port}/graphql", json={"query": query}, timeout=5)
+                if response.status_code == 200:
+                    jobs = {r["jobName"] for r in response.json()["data"]["runsOrError"]["results"]}
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            output = proc.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output = proc.communicate()[0]
+    assert {"catalog_job", "orders_new_job"} <= jobs, f"the UI did not show the demo's runs:\n{output[-3000:]}"
 
 
 @pytest.mark.slow
