@@ -40,11 +40,18 @@ GROUP = "orders"
 API_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
+def mall_day_of(key: str) -> dict[str, str]:
+    """{"mall": ..., "day": ...} of a mall × day partition key (object or its string form)."""
+    if not isinstance(key, dg.MultiPartitionKey):
+        key = mall_order_day_partitions.get_partition_key_from_str(key)
+    return key.keys_by_dimension
+
+
 def mall_days(context: AssetExecutionContext | OpExecutionContext) -> dict[str, list[date]]:
     """The run's mall × day partitions grouped by mall (one key, or a single-run range)."""
     by_mall: dict[str, list[date]] = defaultdict(list)
     for key in context.partition_keys:
-        dims = dg.MultiPartitionKey.from_str(key).keys_by_dimension if not isinstance(key, dg.MultiPartitionKey) else key.keys_by_dimension  # type: ignore[attr-defined]
+        dims = mall_day_of(key)
         by_mall[dims["mall"]].append(date.fromisoformat(dims["day"]))
     return dict(by_mall)
 
@@ -126,7 +133,7 @@ def oms_orders(context: AssetExecutionContext, store: StoreResource) -> dg.Mater
 def cafe24_order_reconciliation(
     context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource
 ) -> dg.MaterializeResult:
-    dims = dg.MultiPartitionKey.from_str(context.partition_key).keys_by_dimension  # type: ignore[attr-defined]
+    dims = mall_day_of(context.partition_key)
     mall_id, day = dims["mall"], date.fromisoformat(dims["day"])
     with cafe24.client(mall_id) as client:
         findings, counts = reconcile_day(store.get_store(), client, mall_id, day)

@@ -12,7 +12,7 @@ from dagster import AssetCheckExecutionContext
 import polars as pl
 import sqlalchemy as sa
 
-from cafe24_pipeline.assets.orders import OMS_ORDERS_KEY, ORDER_ITEMS_KEY, ORDERS_KEY
+from cafe24_pipeline.assets.orders import OMS_ORDERS_KEY, ORDER_ITEMS_KEY, ORDERS_KEY, mall_day_of
 from cafe24_pipeline.checks.order_schemas import (
     failures,
     order_items_mapped_schema,
@@ -36,7 +36,7 @@ def _scope(context: AssetCheckExecutionContext) -> tuple[list[str] | None, list[
         return None, None
     malls, days = set(), set()
     for key in keys:
-        dims = dg.MultiPartitionKey.from_str(key).keys_by_dimension  # type: ignore[attr-defined]
+        dims = mall_day_of(key)
         malls.add(dims["mall"])
         days.add(date.fromisoformat(dims["day"]))
     return sorted(malls), sorted(days)

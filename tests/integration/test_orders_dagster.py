@@ -1,0 +1,124 @@
+"""The order assets, checks and jobs in Dagster, against the sandbox over HTTP and a real store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+import pytest
+
+from cafe24_pipeline.assets.orders import RECONCILIATION_CHECK, RECONCILIATION_KEY, order_assets
+from cafe24_pipeline.checks.orders import every_item_mapped, order_checks
+from cafe24_pipeline.partitions import MALLS_PARTITION_NAME
+from cafe24_pipeline.resources.cafe24 import Cafe24Resource
+from cafe24_pipeline.resources.store import StoreResource
+from cafe24_pipeline.schedules.orders import order_jobs
+from tests.integration.orders_support import counts, minutes_ago, orders_env, stored_orders
+
+
+@pytest.fixture()
+def dagster_env(tmp_path, sqlite_store_url, monkeypatch):
+    with orders_env(tmp_path, sqlite_store_url, orders=200) as env:
+        for name, value in {
+            "CAFE24_PIPELINE_HOME": str(env.settings.home),
+            "CAFE24_PIPELINE_DATABASE_URL": sqlite_store_url,
+            "CAFE24_API_BASE_URL": env.server.api_base_template,
+            "CAFE24_CLIENT_ID": env.server.client_id,
+            "CAFE24_CLIENT_SECRET": env.server.client_secret,
+        }.items():
+            monkeypatch.setenv(name, value)
+        defs = dg.Definitions(
+            assets=order_assets,
+            asset_checks=order_checks,
+            jobs=order_jobs,
+            resources={
+                "store": StoreResource(database_url=sqlite_store_url),
+                "cafe24": Cafe24Resource(database_url=sqlite_store_url, headroom=0, max_calls_per_second=200),
+            },
+        )
+        with dg.instance_for_test() as instance:
+            instance.add_dynamic_partitions(MALLS_PARTITION_NAME, [env.mall])
+            yield env, defs, instance
+
+
+def _day_key(env, days_ago: int) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({"mall": env.mall, "day": (env.today() - timedelta(days=days_ago)).isoformat()})
+
+
+def _checks(result) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+@pytest.mark.slow
+def test_day_partitions_import_exactly_that_day_and_checks_pass(dagster_env):
+    env, defs, instance = dagster_env
+    job = defs.resolve_job_def("orders_import_job")
+    for days_ago in (1, 2):
+        result = job.execute_in_process(instance=instance, partition_key=_day_key(env, days_ago), raise_on_error=False)
+        assert result.success
+        assert _checks(result) == {"no_duplicate_order_item_code": True, "every_item_mapped": True,
+                                   "order_totals_consistent": True, "oms_orders_cover_mirror": True}
+    wanted = {env.today() - timedelta(days=1), env.today() - timedelta(days=2)}
+    expected = {k: v for k, v in env.sandbox_orders().items() if v["day"] in wanted}
+    assert expected and stored_orders(env.store) == expected
+    before = counts(env.store)
+    job.execute_in_process(instance=instance, partition_key=_day_key(env, 1))
+    assert counts(env.store) == before
+
+
+@pytest.mark.slow
+def test_reconciliation_reports_an_order_removed_by_hand(dagster_env):
+    env, defs, instance = dagster_env
+    key = _day_key(env, 1)
+    defs.resolve_job_def("orders_import_job").execute_in_process(instance=instance, partition_key=key)
+    reconcile = defs.resolve_job_def("order_reconciliation_job")
+    clean = reconcile.execute_in_process(instance=instance, partition_key=key)
+    assert _checks(clean) == {RECONCILIATION_CHECK: True}
+
+    victim = env.store.read(
+        "select order_id from cafe24_orders where order_date_kst = :d order by order_id limit 1",
+        {"d": env.today() - timedelta(days=1)},
+    )["order_id"][0]
+    with env.store.transaction() as conn:
+        conn.exec_driver_sql(f"delete from cafe24_order_items where order_id = '{victim}'")
+        conn.exec_driver_sql(f"delete from cafe24_orders where order_id = '{victim}'")
+    result = reconcile.execute_in_process(instance=instance, partition_key=key)
+    evaluation = result.get_asset_check_evaluations()[0]
+    assert not evaluation.passed
+    assert evaluation.metadata["missing_in_store"].value == 1
+    mat = result.asset_materializations_for_node("cafe24__order_reconciliation")[0]
+    assert victim in mat.metadata["findings_sample"].value
+
+
+@pytest.mark.slow
+def test_polling_jobs_report_day_partitions_and_unknown_code_fails_check(dagster_env):
+    env, defs, instance = dagster_env
+    new_job = defs.resolve_job_def("orders_new_job")
+    first = new_job.execute_in_process(instance=instance, partition_key=env.mall)  # first run = 90-day import
+    assert first.success
+    order = env.control("POST", "/orders", {"count": 1, "status": "N20", "order_date": minutes_ago(env, 3)})["orders"][0]
+    second = new_job.execute_in_process(instance=instance, partition_key=env.mall)
+    touched = {m.partition for m in second.asset_materializations_for_node("poll_new_orders")}
+    assert dg.MultiPartitionKey({"mall": env.mall, "day": env.today().isoformat()}) in touched
+    assert (1, order["order_id"]) in stored_orders(env.store)
+
+    env.control("POST", f"/orders/{order['order_id']}/status", {"status": "C40"})
+    status = defs.resolve_job_def("order_status_job").execute_in_process(instance=instance, partition_key=env.mall)
+    assert status.success
+    assert stored_orders(env.store)[(1, order["order_id"])]["items"] == {order["items"][0]["order_item_code"]: "C40"}
+
+    # An unknown code (as if Cafe24 added one) is stored as is, never mapped, and fails the check.
+    code = order["items"][0]["order_item_code"]
+    with env.store.transaction() as conn:
+        conn.exec_driver_sql(f"update cafe24_order_items set order_status = 'Z99', oms_status = null where order_item_code = '{code}'")
+    result = dg.materialize(
+        [*order_assets, *order_checks],
+        selection=dg.AssetSelection.checks(every_item_mapped),
+        instance=instance,
+        resources=defs.resources,
+        raise_on_error=False,
+    )
+    evaluation = result.get_asset_check_evaluations()[0]
+    assert evaluation.check_name == "every_item_mapped" and not evaluation.passed
+    assert evaluation.metadata["unknown_codes"].value == ["Z99"]
+    assert evaluation.metadata["unmapped_items"].value == 1
