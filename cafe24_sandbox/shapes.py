@@ -294,6 +294,9 @@ def item_record(item: Item) -> dict[str, Any]:
         exchange_request_date=item_kst(dates.get("exchange_request_date")),
         exchange_date=item_kst(dates.get("exchange_date")), product_weight=product.product_weight,
         option_type=product.option_type if product.has_option == "T" else None,
+        options=[{"option_code": f"O{position:07d}", "option_name": name,
+                  "option_value": {"option_text": value, "value_no": position}}
+                 for position, (name, value) in enumerate(variant.options, start=1)],
         supply_price=money(product.supply_price), individual_shipping_fee="0.00",
     )
     return record
