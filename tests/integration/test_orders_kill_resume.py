@@ -45,7 +45,7 @@ def test_import_killed_midway_resumes_without_loss_or_duplicates(tmp_path, store
         cli_env = _cli_env(env, tmp_path)
         # Every order page takes 250 ms, so the import spans many seconds: time to kill it mid-way.
         httpx.post(f"{env.server.base_url}/_sandbox/faults",
-                   json={"kind": "latency", "path": "orders", "latency_ms": 250, "remaining": 100000}).raise_for_status()
+                   json={"kind": "latency", "path": "orders", "latency_ms": 250, "count": 100000}).raise_for_status()
         proc = subprocess.Popen(CLI + ["sync", "orders"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 120
