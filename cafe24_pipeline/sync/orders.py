@@ -429,14 +429,18 @@ class OrderSync:
             )
             self.store.upsert("oms_orders", mapping.orders, conn=conn)
             self.store.upsert("oms_order_items", mapping.items, conn=conn)
-            changed = items.filter(
-                pl.Series([mapping.item_oms_status.get(c) != s for c, s in items.select("order_item_code", "oms_status").iter_rows()])
-            )
-            if changed.height:
-                update = changed.select("mall_id", "order_item_code").with_columns(
-                    pl.Series("oms_status", [mapping.item_oms_status.get(c) for c in changed["order_item_code"]], dtype=pl.String)
+            changed = [
+                {"c": code, "s": mapping.item_oms_status.get(code)}
+                for code, current in items.select("order_item_code", "oms_status").iter_rows()
+                if mapping.item_oms_status.get(code) != current
+            ]
+            if changed:
+                conn.execute(
+                    sa.update(i)
+                    .where(i.c.mall_id == self.mall_id, i.c.order_item_code == sa.bindparam("c"))
+                    .values(oms_status=sa.bindparam("s")),
+                    changed,
                 )
-                self.store.upsert("cafe24_order_items", update, conn=conn)
         report.oms_orders = mapping.orders.height
         report.unmapped = mapping.unmapped
         return report

@@ -122,3 +122,40 @@ def test_polling_jobs_report_day_partitions_and_unknown_code_fails_check(dagster
     assert evaluation.check_name == "every_item_mapped" and not evaluation.passed
     assert evaluation.metadata["unknown_codes"].value == ["Z99"]
     assert evaluation.metadata["unmapped_items"].value == 1
+
+
+@pytest.mark.slow
+def test_oms_orders_turn_partial_into_new_when_stock_arrives(dagster_env):
+    from datetime import datetime, timezone
+
+    import polars as pl
+
+    from cafe24_pipeline.assets.orders import OMS_ORDERS_KEY
+    from cafe24_pipeline.oms import status_map as sm
+
+    env, defs, instance = dagster_env
+    key = _day_key(env, 1)
+    defs.resolve_job_def("orders_import_job").execute_in_process(instance=instance, partition_key=key)
+    waiting = env.store.read(
+        "select o.order_id, i.sku, i.quantity from oms_orders o join cafe24_order_items i on i.order_id = o.order_id "
+        "where o.status = 'Partial' and o.order_date_kst = :d", {"d": env.today() - timedelta(days=1)},
+    )
+    assert waiting.height > 0, "no OMS stock yet: paid orders wait as Partial"
+    need = waiting.group_by("sku").agg(pl.col("quantity").sum().alias("stock"))
+    now = datetime.now(timezone.utc)
+    env.store.upsert("oms_products", need.with_columns(pl.col("sku").alias("name"), pl.lit(now).alias("updated_at")))
+
+    result = dg.materialize(
+        [*order_assets, *order_checks], selection=dg.AssetSelection.assets(OMS_ORDERS_KEY),
+        partition_key=key, instance=instance, resources=defs.resources,
+    )
+    assert result.success
+    statuses = dict(env.store.read(
+        "select order_id, status from oms_orders where order_id in ('" + "','".join(waiting["order_id"].unique()) + "')"
+    ).rows())
+    assert set(statuses.values()) == {sm.NEW}
+    items = env.store.read(
+        "select distinct oms_status from cafe24_order_items where order_id in ('" + "','".join(waiting["order_id"].unique()) + "') "
+        "and order_status in ('N10', 'N20')"
+    )["oms_status"].to_list()
+    assert items == [sm.NEW]
