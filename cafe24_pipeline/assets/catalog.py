@@ -12,6 +12,8 @@ definition, so it cannot name the mall); per-mall serialisation comes from the r
 rate governor remains the real guard against 429s.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ import sqlalchemy as sa
 
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 from cafe24_pipeline.resources.store import StoreResource
+from cafe24_pipeline.cafe24.errors import NotConnected, ReauthRequired
 from cafe24_pipeline.partitions import mall_inventory_day_partitions, malls_partitions
 from cafe24_pipeline.sync import catalog as sync
 
@@ -39,6 +42,17 @@ OMS_PRODUCTS = dg.AssetKey(["oms", "products"])
 PRODUCT_SYNC_OP = "cafe24_products_and_variants"
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+PERMANENT = (NotConnected, ReauthRequired, sync.CatalogSyncError)
+
+
+@contextmanager
+def _no_retry_for_permanent_errors() -> Iterator[None]:
+    """A mall that is not connected, needs re-consent, or returned a suspicious empty scan will not
+    heal by retrying in seconds: fail at once (with the actionable message) instead."""
+    try:
+        yield
+    except PERMANENT as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
 
 
 class ProductSyncConfig(dg.Config):
@@ -92,7 +106,7 @@ def _live_rows(store, table: str, mall_id: str) -> int:  # noqa: ANN001
 def cafe24_categories(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:  # noqa: ANN001
     mall = context.partition_key
     db = store.get_store()
-    with cafe24.client(mall) as client:
+    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
         result = sync.sync_categories(db, client, mall)
     context.log.info(result.summary())
     return dg.MaterializeResult(metadata=_metadata(result, "cafe24_categories", row_count=_live_rows(db, "cafe24_categories", mall)))
@@ -110,7 +124,7 @@ def cafe24_categories(context: AssetExecutionContext, store: StoreResource, cafe
 def cafe24_brands(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:  # noqa: ANN001
     mall = context.partition_key
     db = store.get_store()
-    with cafe24.client(mall) as client:
+    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
         result = sync.sync_brands(db, client, mall)
     context.log.info(result.summary())
     return dg.MaterializeResult(metadata=_metadata(result, "cafe24_brands", row_count=_live_rows(db, "cafe24_brands", mall)))
@@ -132,7 +146,7 @@ def cafe24_products_and_variants(context: AssetExecutionContext, config: Product
     """One API scan fills both tables (variants are embedded in the product pages)."""
     mall = context.partition_key
     db = store.get_store()
-    with cafe24.client(mall) as client:
+    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
         result = sync.sync_products(
             db,
             client,
@@ -235,7 +249,7 @@ def cafe24_inventory_snapshots(context: AssetExecutionContext, store: StoreResou
             f"KST partition ({today}) can be materialized; past days keep the snapshot taken on that day"
         )
     db = store.get_store()
-    with cafe24.client(mall) as client:
+    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
         scan = sync.sync_products(db, client, mall, mode="full")
     result = sync.snapshot_inventory(db, mall, day)
     result.api_calls = scan.api_calls

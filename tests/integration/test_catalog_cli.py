@@ -1,0 +1,56 @@
+"""`cafe24-pipeline sync catalog` / `sync inventory` as a user runs them: a real process, the sandbox
+over HTTP, a persistent Dagster home, the store file; output names fetched/stored/skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.integration.catalog_support import MALL, make_world, sandbox_truth
+
+pytestmark = pytest.mark.slow  # starts the CLI (and Dagster) in child processes
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cafe24_pipeline.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_sync_catalog_and_inventory_commands(sandbox_factory, tmp_path, monkeypatch):
+    server = sandbox_factory(malls=[MALL], products=12, orders=0, duplicate_sku_pairs=1)
+    world = make_world(server, f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, monkeypatch)
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "CAFE24_MALL_ID": MALL,
+           "COLUMNS": "200"}
+
+    full = _cli(["sync", "catalog", "--full"], env)
+    assert full.returncode == 0, full.stdout + full.stderr
+    truth = sandbox_truth(server)
+    assert f"cafe24/products" in full.stdout and f"fetched {truth.products:>6}" in full.stdout
+    assert "SKU conflicts open" in full.stdout
+    assert world.count("cafe24_products") == truth.products
+
+    again = _cli(["sync", "catalog"], env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "unchanged" in again.stdout
+
+    nos = world.store.read_table("cafe24_products", {"mall_id": MALL})["product_no"].head(1).to_list()
+    one = _cli(["sync", "catalog", "--product-no", str(nos[0])], env)
+    assert one.returncode == 0, one.stdout + one.stderr
+
+    inv = _cli(["sync", "inventory"], env)
+    assert inv.returncode == 0, inv.stdout + inv.stderr
+    assert world.count("cafe24_inventory_snapshots") == truth.distinct_variant_codes
+
+    status = _cli(["status"], env)
+    assert status.returncode == 0, status.stdout + status.stderr
+
+    both = _cli(["sync", "catalog", "--full", "--product-no", "1"], env)
+    assert both.returncode == 2
+
+    # a failing run exits non-zero and says what failed (here: a mall that was never connected)
+    other = _cli(["sync", "catalog", "--mall", "othermall"], env)
+    assert other.returncode == 1
+    assert "not connected" in (other.stdout + other.stderr)
