@@ -22,13 +22,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Connections with token expiry, last syncs, push backlog, SKU conflicts and table row counts."""
         settings = load_settings()
-        with user_errors(StoreError, sa.exc.OperationalError, ValueError):
+        with user_errors(StoreError, ValueError):
             if mall:
                 validate_mall_id(mall, source="--mall")
             if settings.is_sqlite:
                 settings.ensure_home()
-            with Store.open(settings.database_url) as store:
-                overview = store_overview(store, mall)
+            try:
+                with Store.open(settings.database_url) as store:
+                    overview = store_overview(store, mall)
+            except sa.exc.OperationalError as exc:
+                where = sa.engine.make_url(settings.database_url).render_as_string(hide_password=True)
+                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+                raise StoreError(f"cannot open the store at {where}: {reason}") from None
         render(overview, mall, now=datetime.now(timezone.utc))
 
 

@@ -109,3 +109,12 @@ def test_status_rejects_a_bad_mall_id_without_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "is not a Cafe24 mall id" in result.output
     assert "Traceback" not in result.output
+
+
+def test_status_reports_an_unreachable_database_without_its_password(tmp_path):
+    url = "postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:1/test"
+    result = runner.invoke(app, ["status"], env=_env(tmp_path, url))
+    assert result.exit_code == 1
+    assert "cannot open the store at postgresql+psycopg://postgres:***@127.0.0.1:1/test" in result.output
+    assert "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output
