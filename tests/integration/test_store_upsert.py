@@ -289,3 +289,11 @@ def test_log_tables_with_generated_ids_point_to_append(store):
     with pytest.raises(StoreValueError, match="use append"):
         store.upsert("push_log", row)
     assert store.row_counts()["push_log"] == 0
+
+
+def test_polars_zoned_columns_are_stored_as_the_same_instant(store):
+    wall_clock = pl.Series("order_date", [datetime(2026, 1, 1, 9, 0), datetime(2026, 6, 30, 23, 59, 59)])
+    df = items_frame(2).with_columns(wall_clock.dt.replace_time_zone("Asia/Seoul").dt.cast_time_unit("ns"))
+    store.upsert("cafe24_order_items", df)
+    back = store.read_table("cafe24_order_items")["order_date"].to_list()
+    assert back == [datetime(2026, 1, 1, 0, 0, tzinfo=timezone.utc), datetime(2026, 6, 30, 14, 59, 59, tzinfo=timezone.utc)]
