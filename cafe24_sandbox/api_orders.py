@@ -325,7 +325,7 @@ def create_shipment(mall: MallState, server: Any, order: Order, request: dict[st
     carrier_id = request.get("carrier_id") or _CARRIER_IDS.get(company, 1)
     shipment = Shipment(shipping_code=code, order_id=order.order_id, shop_no=order.shop_no, status=status,
                         tracking_no=tracking, shipping_company_code=company, carrier_id=int(carrier_id),
-                        item_codes=[i.order_item_code for i in items], tracking_no_updated_ts=mall.clock.ts())
+                        item_seqs=[i.seq for i in items], tracking_no_updated_ts=mall.clock.ts())
     with mall.lock:
         mall.add_shipment(order, shipment)
         for item in items:

@@ -38,8 +38,16 @@ def brand_code(index: int) -> str:
     return "B" + base36(index, 7)
 
 
+_DAY_CACHE: dict[int, str] = {}
+
+
 def kst_day(ts: float) -> str:
-    return datetime.fromtimestamp(int(ts), KST).strftime("%Y%m%d")
+    """`YYYYMMDD` of the KST day (cached per day: seeding calls this a million times)."""
+    day = int((ts + 9 * 3600) // 86400)
+    text = _DAY_CACHE.get(day)
+    if text is None:
+        text = _DAY_CACHE[day] = datetime.fromtimestamp(day * 86400, KST).strftime("%Y%m%d")
+    return text
 
 
 def order_id(day: str, seq: int) -> str:

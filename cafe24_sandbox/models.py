@@ -98,7 +98,8 @@ class Item:
     product_price: int
     option_price: int
     status: str
-    dates: dict[str, float] | None = None  # item event dates (shipped_date, cancel_date, ...)
+    # item event dates set by live moves; seeded items derive theirs from the order's events
+    dates: dict[str, float] | None = None
     shipping_code: str | None = None
     claim_code: str | None = None
     status_additional_info: str | None = None
@@ -120,9 +121,13 @@ class Shipment:
     tracking_no: str
     shipping_company_code: str
     carrier_id: int
-    item_codes: list[str]
+    item_seqs: list[int]  # the order items it carries (seq numbers, to keep 1M items small)
     tracking_no_updated_ts: float
     status_additional_info: str | None = None
+
+    @property
+    def item_codes(self) -> list[str]:
+        return [f"{self.order_id}-{seq:02d}" for seq in self.item_seqs]
 
 
 @dataclass(slots=True)

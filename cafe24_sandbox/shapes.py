@@ -11,8 +11,8 @@ from typing import Any
 from cafe24_sandbox.catalog_data import CARRIERS, ORDER_PLACES, PAYMENT_METHODS
 from cafe24_sandbox.clock import item_kst, iso_kst
 from cafe24_sandbox.models import Brand, Category, Item, Order, Product, Shipment, Variant
-from cafe24_sandbox.state import MallState, ShopInfo
-from cafe24_sandbox.statuses import STATUSES, is_cancelled, shipping_status_of
+from cafe24_sandbox.state import MallState, ShopInfo, item_dates
+from cafe24_sandbox.statuses import STATUSES, implied_events, is_cancelled, shipping_status_of
 from cafe24_sandbox.templates import TEMPLATES
 
 
@@ -267,7 +267,7 @@ def item_record(item: Item) -> dict[str, Any]:
         shipment = next((s for s in order.shipments if s.shipping_code == item.shipping_code), None)
     carrier = _CARRIER_BY_CODE.get(shipment.shipping_company_code) if shipment else None
     status_code, status_text = STATUSES[item.status]
-    dates = item.dates or {}
+    dates = item_dates(item)
     option_value = ", ".join(f"{name}={value}" for name, value in variant.options)
     record.update(
         shop_no=order.shop_no, item_no=order.idx * 10 + item.seq, order_item_code=item.order_item_code,

@@ -208,9 +208,9 @@ class MallState:
                 if order_event and order_event not in order.events:
                     self.set_order_event(order, order_event, now)
                 if item_date:
-                    dates = item.dates if item.dates is not None else {}
-                    dates.setdefault(item_date, now)
-                    item.dates = dates
+                    if item.dates is None:
+                        item.dates = item_dates(item)  # keep the dates it already showed
+                    item.dates.setdefault(item_date, now)
             if status not in ("N00", "N02", "C47", "C48", "C49") and order.payment_ts is None:
                 order.payment_ts = order.events.get("pay_date", now)
             item.status = status
@@ -232,6 +232,20 @@ class MallState:
             if item.order_item_code == order_item_code:
                 return item
         return None
+
+
+def item_dates(item: Item) -> dict[str, float]:
+    """Item event dates: explicit ones from live moves, else the order's event of the same step."""
+    explicit = item.dates or {}
+    order = item.order
+    dates: dict[str, float] = {}
+    last = order.order_ts
+    for order_event, item_date in implied_events(item.status):
+        ts = order.events.get(order_event, last) if order_event else last
+        last = ts
+        if item_date:
+            dates[item_date] = explicit.get(item_date, ts)
+    return dates
 
 
 class SandboxState:

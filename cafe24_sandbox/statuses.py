@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # code -> (status_code, status_text)
 STATUSES: dict[str, tuple[str, str]] = {
     "N00": ("N1", "Before Deposit"), "N01": ("N2", "Exchange item"), "N02": ("N1", "Before Payment"),
@@ -83,11 +85,16 @@ def _claim_steps(code: str) -> list[tuple[str, str | None]]:
     return []
 
 
-def implied_events(code: str) -> list[tuple[str, str | None]]:
+@lru_cache(maxsize=None)
+def implied_events(code: str) -> tuple[tuple[str, str | None], ...]:
     """Every (order date_type, item date) the status implies, prerequisites first.
 
     Returns and exchanges follow a delivery; cancellations after payment follow payment.
     """
+    return tuple(_implied(code))
+
+
+def _implied(code: str) -> list[tuple[str, str | None]]:
     if code not in STATUSES:
         raise KeyError(code)
     if code in _FORWARD:
