@@ -82,4 +82,12 @@ def test_import_killed_midway_resumes_without_loss_or_duplicates(tmp_path, store
         details = json.loads(env.store.get_sync_state(env.mall, "orders.import").details)
         assert details["complete"] and details["resumed"]
         assert "stored" in rerun.stdout
-        print(rerun.stdout)
+
+        # the status sweep from the CLI: same job as the schedule, visible in the same instance
+        status = subprocess.run(CLI + ["sync", "order-status"], env=cli_env, capture_output=True, text=True, timeout=300)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "order_status_job" in status.stdout and "re-polled" in status.stdout
+        assert stored_orders(env.store) == expected
+        missing_mall = subprocess.run(CLI + ["sync", "order-status"], env={**cli_env, "CAFE24_MALL_ID": ""},
+                                      capture_output=True, text=True, timeout=120)
+        assert missing_mall.returncode == 2 and "--mall" in missing_mall.stderr
