@@ -127,3 +127,18 @@ def test_writes_update_variants_207_and_409(tmp_path):
             inventory = client.update_inventory(1, product.product_no, first.variant_code, quantity=3)
             assert inventory.records[0].quantity == 3
             assert client.get_inventory(1, product.product_no, first.variant_code).quantity == 3
+
+
+def test_unavailable_api_version_is_reported_clearly(tmp_path):
+    from cafe24_pipeline.cafe24.errors import ApiVersionUnavailable
+
+    with running_sandbox(products=5, orders=0) as sb:
+        settings = settings_for(sb, tmp_path, CAFE24_API_VERSION="2019-03-01")
+        token = sandbox_tokens(_Server(sb), MALL)["access_token"]
+        with Cafe24Client(MALL, settings=settings, access_token=token) as client:
+            with pytest.raises(ApiVersionUnavailable) as info:
+                client.list_shops()
+        message = str(info.value)
+        assert "2019-03-01 is not available" in message
+        assert f"CAFE24_API_VERSION={sb.config.default_api_version}" in message
+        assert client.stats.retries == 0  # a version error is not retried
