@@ -41,6 +41,19 @@ def parse_decimal(value: Any, field: str, *, percent: bool = False) -> Decimal |
     `percent=True` also accepts a trailing "%" ("10.00%") as Cafe24 writes some rates.
     Floats go through `str()` so 0.1 stays 0.1 rather than its binary expansion.
     """
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is str and not percent:  # fast path: "1100.00", "-1000.00", "27000"
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            pass
+        else:
+            if result.is_finite():
+                return result
+    elif kind is int:
+        return Decimal(value)
     if _blank(value):
         return None
     if isinstance(value, bool):
@@ -94,6 +107,10 @@ def require(value: Any, field: str) -> Any:
 
 def parse_bool(value: Any, field: str) -> bool | None:
     """Cafe24 flags: "T"/"F" (any case) or JSON true/false; null/blank → None."""
+    if value == "T":
+        return True
+    if value == "F":
+        return False
     if _blank(value):
         return None
     if isinstance(value, bool):
@@ -111,6 +128,9 @@ def parse_str(value: Any, field: str) -> str | None:
     """A string (numbers are rendered, e.g. ids sent as ints); blank → None; surrounding spaces trimmed."""
     if value is None:
         return None
+    if type(value) is str:  # fast path
+        text = value.strip()
+        return text or None
     if isinstance(value, bool):
         raise FieldError(field, f"expected text, got the boolean {value!r}")
     if isinstance(value, (int, float, Decimal)):
@@ -131,6 +151,15 @@ def parse_datetime(value: Any, field: str) -> datetime | None:
     Accepted: "2018-07-04T11:21:35+09:00", "2017-07-10 15:55:51", "2021-03-01T14:00:00.000",
     "2017-09-08" (midnight KST), and "...Z". Blank → None.
     """
+    if value is None:
+        return None
+    if type(value) is str and value:  # fast path: Python 3.11 reads every Cafe24 format
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)
     if _blank(value):
         return None
     if isinstance(value, datetime):
