@@ -42,7 +42,7 @@ OMS_PRODUCTS = dg.AssetKey(["oms", "products"])
 PRODUCT_SYNC_OP = "cafe24_products_and_variants"
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-PERMANENT = (NotConnected, ReauthRequired, sync.CatalogSyncError)
+PERMANENT = (NotConnected, ReauthRequired, sync.CatalogSyncError, ValueError)  # ValueError: bad config or data
 
 
 @contextmanager
@@ -246,7 +246,8 @@ def cafe24_inventory_snapshots(context: AssetExecutionContext, store: StoreResou
     if day != today:
         raise dg.Failure(
             f"cannot snapshot {day} for mall {mall}: Cafe24 only reports current stock, so only today's "
-            f"KST partition ({today}) can be materialized; past days keep the snapshot taken on that day"
+            f"KST partition ({today}) can be materialized; past days keep the snapshot taken on that day",
+            allow_retries=False,
         )
     db = store.get_store()
     with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:

@@ -188,3 +188,23 @@ def test_inventory_snapshot_for_today(world):
     assert snap.height == sandbox_truth(world.server).distinct_variant_codes
     past = dg.MultiPartitionKey({"mall": MALL, "day": "2025-01-01"})
     assert not world.run("inventory_snapshot_job", partition_key=past).success
+
+
+def test_empty_scan_never_deletes_the_catalogue(sandbox_factory, tmp_path, monkeypatch):
+    server = sandbox_factory(malls=[MALL], products=3, orders=0, duplicate_sku_pairs=0, big_option_products=0)
+    w = make_world(server, f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, monkeypatch)
+    try:
+        assert w.run("catalog_job").success
+        live = w.count("cafe24_products")
+        for no in set(w.store.read_table("cafe24_products", {"mall_id": MALL})["product_no"]):
+            w.control("DELETE", f"products/{no}")
+        result = w.run("catalog_job")
+        assert not result.success  # an unexpected zero-row scan fails loudly, saying why
+        failures = [e.step_failure_data for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        assert any("returned no products" in (f.user_failure_data.description or "") for f in failures if f.user_failure_data)
+        products = w.store.read_table("cafe24_products", {"mall_id": MALL})
+        assert products.height == live and products["deleted_at"].null_count() == live
+        assert w.store.read_table("oms_listings", {"mall_id": MALL}).height > 0
+    finally:
+        w.instance.dispose()
+        w.store.close()
