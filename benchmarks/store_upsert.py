@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         results.append(run(f"sqlite:///{tmp}/bench.sqlite3", "sqlite", args.rows, not args.skip_baseline))
@@ -156,6 +157,7 @@ def main() -> None:
                 "polars": pl.__version__,
                 "sqlalchemy": sa.__version__,
                 "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared with other work)",
+                "load_average_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
                 "results": results,
             },
             indent=2,
