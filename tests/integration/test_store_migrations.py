@@ -197,3 +197,28 @@ def test_a_real_version_1_sqlite_store_upgrades_in_place(tmp_path):
             date(2026, 1, 5),
             Decimal("19900.00"),
         )
+
+
+def test_processes_starting_together_apply_each_migration_once(store_url):
+    """Several starters (daemon, webserver, runs) race on a brand-new database; none fails."""
+    import threading
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(5)
+
+    def start() -> None:
+        try:
+            barrier.wait(timeout=30)
+            Store.open(store_url).close()  # its own engine and connections, like another process
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with Store.open(store_url) as store:
+        versions = store.read("SELECT version FROM schema_migrations ORDER BY version")["version"].to_list()
+    assert versions == list(range(1, latest_version() + 1))
