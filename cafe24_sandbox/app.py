@@ -15,7 +15,9 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+
+from cafe24_sandbox.responses import FastJSONResponse as JSONResponse
 from starlette.routing import Route
 
 from cafe24_sandbox import api_misc, api_orders, api_products, control

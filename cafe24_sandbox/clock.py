@@ -35,18 +35,35 @@ class Clock:
         return self._offset.total_seconds()
 
 
+_KST_SECONDS = 9 * 3600
+_DAY_TEXT: dict[int, str] = {}
+
+
+def _kst_parts(ts: float) -> tuple[str, int, int, int]:
+    """(`YYYY-MM-DD`, hour, minute, second) in KST; day strings are cached (a list call formats thousands)."""
+    local = int(ts) + _KST_SECONDS
+    day, seconds = divmod(local, 86400)
+    text = _DAY_TEXT.get(day)
+    if text is None:
+        text = _DAY_TEXT[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")
+    hour, rest = divmod(seconds, 3600)
+    return text, hour, rest // 60, rest % 60
+
+
 def iso_kst(ts: float | None) -> str | None:
     """Resource dates: `2018-01-18T11:19:27+09:00`."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(int(ts), KST).isoformat()
+    day, hour, minute, second = _kst_parts(ts)
+    return f"{day}T{hour:02d}:{minute:02d}:{second:02d}+09:00"
 
 
 def item_kst(ts: float | None) -> str | None:
     """Order-item dates as Cafe24's example writes them: `2017-07-10 15:55:51` (KST, no offset)."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(int(ts), KST).strftime("%Y-%m-%d %H:%M:%S")
+    day, hour, minute, second = _kst_parts(ts)
+    return f"{day} {hour:02d}:{minute:02d}:{second:02d}"
 
 
 def oauth_kst(ts: float) -> str:

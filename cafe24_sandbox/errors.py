@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse
+from cafe24_sandbox.responses import FastJSONResponse as JSONResponse
 
 
 class ApiError(Exception):

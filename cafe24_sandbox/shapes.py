@@ -16,12 +16,21 @@ from cafe24_sandbox.statuses import STATUSES, implied_events, is_cancelled, ship
 from cafe24_sandbox.templates import TEMPLATES
 
 
-def _copy(value: Any) -> Any:
+def _deep_copy(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _deep_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [_deep_copy(v) for v in value]
     return value
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A record's starting point: a shallow copy of its template.
+
+    Nested template values are shared between records; that is safe because records are serialized
+    straight away and only ever have top-level keys replaced (never nested values mutated in place).
+    """
+    return dict(value)
 
 
 def money(value: int) -> str:
@@ -30,7 +39,7 @@ def money(value: int) -> str:
 
 
 def _template(name: str, **fixed: Any) -> dict[str, Any]:
-    base = _copy(TEMPLATES[name])
+    base = _deep_copy(TEMPLATES[name])
     base.update(fixed)
     return base
 
@@ -55,7 +64,7 @@ PRODUCT_DETAIL_BASE = _template("product_detail", **{k: v for k, v in _PRODUCT_F
 PRODUCT_WRITE_BASE = _template("product_updated", **{k: v for k, v in _PRODUCT_FIXED.items() if k in TEMPLATES["product_updated"]})
 for _extra in ("product_created",):
     for _key in TEMPLATES[_extra]:
-        PRODUCT_WRITE_BASE.setdefault(_key, _copy(TEMPLATES[_extra][_key]))
+        PRODUCT_WRITE_BASE.setdefault(_key, _deep_copy(TEMPLATES[_extra][_key]))
 for _key in ("translated_description", "translated_additional_description"):
     PRODUCT_WRITE_BASE[_key] = ""
 
