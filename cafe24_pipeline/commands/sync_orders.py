@@ -79,7 +79,8 @@ def print_order_report(report: OrderRunReport) -> None:
     if s:
         console.print(
             f"  fetched {s.get('fetched', 0)} orders in {s.get('windows', 0)} window(s) / {s.get('pages', 0)} page(s); "
-            f"stored {s.get('stored_orders', 0)} orders, {s.get('stored_items', 0)} items; "
+            f"stored {s.get('stored_orders', 0)} orders, {s.get('stored_items', 0)} items "
+            f"({s.get('unchanged', 0)} orders unchanged); "
             f"{s.get('history_rows', 0)} status-history row(s); re-polled {s.get('repolled', 0)}; "
             f"skipped {s.get('skipped', 0)}; high-water mark {s.get('high_water_mark')}",
             highlight=False,

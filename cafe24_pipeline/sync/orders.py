@@ -156,6 +156,7 @@ class SyncReport:
     pages: int = 0
     windows: int = 0
     repolled: int = 0
+    unchanged: int = 0  # fetched orders identical to what the store holds (not rewritten)
     skipped: list[dict[str, str]] = field(default_factory=list)
     unmapped: list[dict[str, str]] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
@@ -163,7 +164,7 @@ class SyncReport:
     touched_days: set[str] = field(default_factory=set)  # KST days whose orders this run wrote
 
     def absorb(self, other: "SyncReport") -> None:
-        for name in ("fetched", "stored_orders", "stored_items", "history_rows", "oms_orders", "pages", "windows", "repolled"):
+        for name in ("fetched", "stored_orders", "stored_items", "history_rows", "oms_orders", "pages", "windows", "repolled", "unchanged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.skipped += other.skipped
         self.unmapped += other.unmapped
@@ -180,6 +181,7 @@ class SyncReport:
             "pages": self.pages,
             "windows": self.windows,
             "repolled": self.repolled,
+            "unchanged": self.unchanged,
             "skipped": len(self.skipped),
             "unmapped_items": len(self.unmapped),
             "high_water_mark": self.high_water_mark.isoformat() if self.high_water_mark else None,
@@ -518,7 +520,12 @@ class OrderSync:
                 yield from entry.records
 
     def _write(self, frames: OrderFrames, report: SyncReport, *, source: str, conn: sa.Connection) -> None:
-        """Write one batch: mirror, receivers, history, OMS; all in the caller's transaction."""
+        """Write one batch: mirror, receivers, history, OMS; all in the caller's transaction.
+
+        Orders whose content (order and every item, by content hash) is unchanged and fully mapped are
+        skipped: polls re-read whole days, and rewriting identical rows would be wasted work.
+        """
+        frames = self._only_changed(frames, report, conn)
         if frames.orders.height == 0:
             return
         now = self.clock()
@@ -548,6 +555,46 @@ class OrderSync:
         report.oms_orders += mapping.orders.height
         report.unmapped += mapping.unmapped
         report.touched_days.update(d.isoformat() for d in orders["order_date_kst"].drop_nulls().unique().to_list())
+
+    def _only_changed(self, frames: OrderFrames, report: SyncReport, conn: sa.Connection) -> OrderFrames:
+        if frames.orders.height == 0:
+            return frames
+        o, i = tables.cafe24_orders, tables.cafe24_order_items
+        ids = frames.order_ids
+        stored_orders = self.store.read(
+            sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash).where(o.c.mall_id == self.mall_id, o.c.order_id.in_(ids)),
+            conn=conn,
+        )
+        if stored_orders.height == 0:
+            return frames
+        stored_items = self.store.read(
+            sa.select(i.c.order_id, i.c.order_item_code, i.c.content_hash, i.c.oms_status).where(
+                i.c.mall_id == self.mall_id, i.c.order_id.in_(ids)
+            ),
+            conn=conn,
+        )
+        known = {(shop, oid): h for shop, oid, h in stored_orders.iter_rows()}
+        items_then: dict[str, set[tuple[str, str | None]]] = {}
+        unmapped_then: set[str] = set()
+        for oid, code, h, oms in stored_items.iter_rows():
+            items_then.setdefault(oid, set()).add((code, h))
+            if oms is None:
+                unmapped_then.add(oid)
+        items_now: dict[str, set[tuple[str, str | None]]] = {}
+        for oid, code, h in frames.items.select("order_id", "order_item_code", "content_hash").iter_rows():
+            items_now.setdefault(oid, set()).add((code, h))
+        changed = [
+            oid
+            for shop, oid, h in frames.orders.select("shop_no", "order_id", "content_hash").iter_rows()
+            if known.get((shop, oid)) != h or items_then.get(oid) != items_now.get(oid) or oid in unmapped_then
+        ]
+        report.unchanged += frames.orders.height - len(changed)
+        if len(changed) == frames.orders.height:
+            return frames
+        keep = pl.col("order_id").is_in(changed)
+        return OrderFrames(
+            orders=frames.orders.filter(keep), items=frames.items.filter(keep), receivers=frames.receivers.filter(keep)
+        )
 
     def _stored_items(self, order_ids: list[str], conn: sa.Connection) -> dict[str, StoredItem]:
         t = tables.cafe24_order_items

@@ -1,0 +1,119 @@
+"""Local work of the order sync: parse, transform, diff, map and upsert 100,000 orders (DESIGN.md §8).
+
+No API calls: raw order JSON shaped like Cafe24's (money strings, KST datetimes, 2 items each) is
+fed page by page (1,000 orders, Cafe24's page size) through the same path a sync takes: `Order.from_api`
+→ `order_frames` → `OrderSync._write` (history diff, OMS mapping, upserts in one transaction per page),
+once on an empty store (inserts) and once again (a re-run: every row exists, nothing changes).
+Writes benchmarks/results/orders_local.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cafe24_pipeline.cafe24.models import Order  # noqa: E402
+from cafe24_pipeline.store import Store  # noqa: E402
+from cafe24_pipeline.sync.order_frames import order_frames  # noqa: E402
+from cafe24_pipeline.sync.orders import KST, OrderSync, SyncReport  # noqa: E402
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))
+PAGE = 1000
+STATUSES = ["N10", "N20", "N21", "N30", "N40", "C40", "R00"]
+
+
+def raw_page(start: int, size: int, base: datetime) -> list[dict]:
+    page = []
+    for n in range(start, start + size):
+        when = (base - timedelta(minutes=n)).astimezone(KST)
+        order_id = f"{when:%Y%m%d}-{n:07d}"
+        items = []
+        for seq in (1, 2):
+            items.append({
+                "order_item_code": f"{order_id}-{seq:02d}", "item_no": seq, "product_no": n % 500 + 1,
+                "variant_code": f"P{n % 500:07d}{seq:03d}A"[:12], "custom_variant_code": f"SKU-{n % 500}-{seq}",
+                "product_name": "상품", "quantity": seq, "product_price": "10000.00", "option_price": "500.00",
+                "payment_amount": f"{10500 * seq}.00", "order_status": STATUSES[(n + seq) % len(STATUSES)],
+                "ordered_date": when.strftime("%Y-%m-%d %H:%M:%S"),
+            })
+        page.append({
+            "shop_no": 1 + n % 2, "order_id": order_id, "currency": "KRW", "order_date": when.isoformat(),
+            "payment_date": when.isoformat(), "paid": "T", "canceled": "F", "payment_amount": "34500.00",
+            "actual_order_amount": {"order_price_amount": "31500.00", "shipping_fee": "3000.00"},
+            "payment_method": ["card"], "items": items,
+            "receivers": [{"name": "수령인", "cellphone": "010-0000-0000", "address1": "서울", "shipping_code": f"D-{order_id}-00"}],
+        })
+    return page
+
+
+def run(url: str) -> dict:
+    store = Store.open(url)
+    base = datetime.now(timezone.utc)
+    pages = [raw_page(i, min(PAGE, ORDERS - i), base) for i in range(0, ORDERS, PAGE)]
+    result = {}
+    try:
+        sync = OrderSync(store, None, "benchmall")
+        for label in ("first_import", "rerun"):
+            parse = transform = write = 0.0
+            report = SyncReport("benchmall", label)
+            for raw in pages:
+                t0 = time.perf_counter()
+                orders = [Order.from_api(r) for r in raw]
+                t1 = time.perf_counter()
+                frames = order_frames("benchmall", orders, synced_at=datetime.now(timezone.utc))
+                t2 = time.perf_counter()
+                with store.transaction() as conn:
+                    sync._write(frames, report, source="poll", conn=conn)
+                t3 = time.perf_counter()
+                parse, transform, write = parse + t1 - t0, transform + t2 - t1, write + t3 - t2
+            total = parse + transform + write
+            result[label] = {
+                "orders_processed": ORDERS, "orders_written": report.stored_orders, "orders_unchanged": report.unchanged,
+                "items_written": report.stored_items, "history_rows": report.history_rows,
+                "parse_s": round(parse, 2), "frames_s": round(transform, 2), "diff_map_upsert_s": round(write, 2),
+                "total_s": round(total, 2), "orders_per_s": round(ORDERS / total),
+            }
+            print(f"{store.dialect} {label}: {result[label]}", flush=True)
+        counts = store.row_counts()
+        result["rows"] = {k: counts[k] for k in ("cafe24_orders", "cafe24_order_items", "cafe24_order_status_history")}
+    finally:
+        store.close()
+    return result
+
+
+def main() -> None:
+    out: dict = {"orders": ORDERS, "page_size": PAGE, "measured_at": datetime.now(timezone.utc).isoformat(),
+                 "load_average_at_start": os.getloadavg(), "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["sqlite"] = run(f"sqlite:///{tmp}/bench.sqlite3")
+    pg = os.environ.get("CAFE24_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        import sqlalchemy as sa
+
+        schema = f"bench_orders_{os.getpid()}"
+        admin = sa.create_engine(pg)
+        with admin.begin() as c:
+            c.execute(sa.text(f'create schema "{schema}"'))
+        try:
+            url = sa.engine.make_url(pg).update_query_dict({"options": f"-csearch_path={schema}"})
+            out["postgresql"] = run(url.render_as_string(hide_password=False))
+        finally:
+            with admin.begin() as c:
+                c.execute(sa.text(f'drop schema "{schema}" cascade'))
+    except Exception as exc:  # noqa: BLE001 - report, do not hide
+        out["postgresql"] = {"error": f"{type(exc).__name__}: {exc}"}
+    path = ROOT / "benchmarks" / "results" / "orders_local.json"
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
