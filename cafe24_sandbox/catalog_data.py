@@ -21,6 +21,8 @@ BRANDS = ["무지랩", "코튼클럽", "서울스탠다드", "노마드하우스
 ADJECTIVES = ["데일리", "베이직", "오버핏", "슬림핏", "프리미엄", "클래식", "빈티지", "모던", "미니멀", "에센셜",
               "시그니처", "라이트", "소프트", "캐주얼", "스탠다드"]
 MATERIALS = ["코튼", "린넨", "울", "캐시미어", "데님", "레더", "나일론", "폴리", "스웨이드", "오가닉"]
+MATERIALS_EN = {"코튼": "Cotton", "린넨": "Linen", "울": "Wool", "캐시미어": "Cashmere", "데님": "Denim",
+                "레더": "Leather", "나일론": "Nylon", "폴리": "Poly", "스웨이드": "Suede", "오가닉": "Organic"}
 ENGLISH = {"티셔츠": "T-shirt", "셔츠": "Shirt", "니트": "Knit", "맨투맨": "Sweatshirt", "청바지": "Jeans",
            "슬랙스": "Slacks", "스커트": "Skirt", "자켓": "Jacket", "코트": "Coat", "패딩": "Padding",
            "운동화": "Sneakers", "캔버스화": "Canvas shoes", "로퍼": "Loafers", "더비슈즈": "Derby shoes",

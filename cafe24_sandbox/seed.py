@@ -15,7 +15,7 @@ from itertools import accumulate
 from cafe24_sandbox import ids
 from cafe24_sandbox.catalog_data import (
     ADJECTIVES, APPAREL_SIZES, BRANDS, CARRIERS, CATEGORY_TREE, CITIES, COLORS, ENGLISH, GIVEN, LIVING_SIZES,
-    MATERIALS, ORDER_PLACES, PAYMENT_METHODS, ROMAN, SHIPPING_MESSAGES, SHOE_SIZES, SURNAMES, VOLUMES,
+    MATERIALS, MATERIALS_EN, ORDER_PLACES, PAYMENT_METHODS, ROMAN, SHIPPING_MESSAGES, SHOE_SIZES, SURNAMES, VOLUMES,
 )
 from cafe24_sandbox.config import SandboxConfig
 from cafe24_sandbox.models import Brand, Category, Customer, Item, Order, Product, Shipment, Variant
@@ -125,7 +125,7 @@ def seed_products(mall: MallState, config: SandboxConfig, leaves: list[LeafInfo]
         image = None if rng.random() < config.missing_image_ratio else f"{month}/{product_no}_shop1_{rng.randrange(10**6):06d}.jpg"
         product = Product(
             product_no=product_no, product_code=code, product_name=name,
-            eng_product_name=f"{adjective.title() if adjective.isascii() else ''}{material} {ENGLISH.get(noun, noun)}".strip(),
+            eng_product_name=f"{MATERIALS_EN[material]} {ENGLISH.get(noun, noun)}",
             custom_product_code=f"{kind[:2].upper()}-{product_no:06d}", model_name=f"M{product_no:05d}",
             price=price, retail_price=retail, supply_price=supply, brand_code=rng.choice(brand_codes),
             category_nos=[leaf.category_no], created_ts=created, updated_ts=updated, image_path=image,

@@ -164,3 +164,12 @@ def test_time_only_moves_forward(sandbox):
     assert httpx.post(f"{sandbox.base_url}/_sandbox/time", json={"advance_seconds": -5}).status_code == 400
     moved = httpx.post(f"{sandbox.base_url}/_sandbox/time", json={"advance_seconds": 3600}).json()
     assert moved["offset_seconds"] == 3600
+
+
+def test_injected_truncated_body(sandbox, client):
+    _fault(sandbox, kind="truncated", path="products")
+    response = client.get("products")
+    assert response.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+    assert client.get("products").json()["products"]
