@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -208,3 +208,36 @@ def test_empty_scan_never_deletes_the_catalogue(sandbox_factory, tmp_path, monke
     finally:
         w.instance.dispose()
         w.store.close()
+
+
+def test_high_water_mark_moves_only_after_the_rows_are_committed(world, monkeypatch):
+    from cafe24_pipeline.store import StoreValueError
+    from cafe24_pipeline.sync.catalog import STREAM_PRODUCTS
+
+    assert world.run("catalog_job").success
+    mark = world.store.get_sync_state(MALL, STREAM_PRODUCTS).high_water_mark
+    no = int(world.store.read_table("cafe24_products", {"mall_id": MALL, "shop_no": 1})["product_no"][0])
+    world.control("PUT", f"products/{no}", {"product_name": "Edited while the store is failing", "price": "12340.00"})
+
+    real_upsert = world.store.upsert
+
+    def failing_upsert(table, df, **kw):
+        if table == "cafe24_products" and df.height:
+            raise StoreValueError("disk full (simulated)")
+        return real_upsert(table, df, **kw)
+
+    monkeypatch.setattr(world.store, "upsert", failing_upsert)
+    with open_client(world.settings, world.store, MALL) as client:
+        with pytest.raises(StoreValueError):
+            sync_products(world.store, client, MALL, mode="incremental", safety_lag=timedelta(0))
+    assert world.store.get_sync_state(MALL, STREAM_PRODUCTS).high_water_mark == mark
+    # nothing of the failed page was written
+    assert world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": no, "shop_no": 1})["product_name"].item() \
+        != "Edited while the store is failing"
+
+    monkeypatch.setattr(world.store, "upsert", real_upsert)
+    with open_client(world.settings, world.store, MALL) as client:
+        sync_products(world.store, client, MALL, mode="incremental", safety_lag=timedelta(0))
+    assert world.store.get_sync_state(MALL, STREAM_PRODUCTS).high_water_mark > mark
+    assert world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": no, "shop_no": 1})["product_name"].item() \
+        == "Edited while the store is failing"
