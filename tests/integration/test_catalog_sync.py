@@ -130,7 +130,7 @@ def test_deleted_product_is_marked_only_after_a_complete_scan(world):
     assert deleted_at(1) is None
 
     # an aborted scan (a truncated response, no retries left) raises before any deletion is concluded
-    world.fault(kind="drop", path="products", count=1)
+    world.fault(kind="truncated", path="products", count=1)
     with open_client(world.settings, world.store, MALL, max_retries=0, retry_initial=0.01) as client:
         with pytest.raises(Cafe24Error):
             sync_products(world.store, client, MALL, mode="full")
