@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster import AssetExecutionContext
+import polars as pl
 import sqlalchemy as sa
 
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 from cafe24_pipeline.resources.store import StoreResource
 from cafe24_pipeline.cafe24.errors import NotConnected, ReauthRequired
 from cafe24_pipeline.partitions import mall_inventory_day_partitions, malls_partitions
+from cafe24_pipeline.store import Store
 from cafe24_pipeline.sync import catalog as sync
 
 API_POOL = "cafe24_api"
@@ -77,7 +79,7 @@ def _metadata(result: sync.SyncResult, table: str, *, row_count: int | None = No
     return meta
 
 
-def _md_value(value):  # noqa: ANN001, ANN202
+def _md_value(value: object) -> object:
     if isinstance(value, dict):
         return dg.MetadataValue.json(value)
     if isinstance(value, list):
@@ -85,7 +87,7 @@ def _md_value(value):  # noqa: ANN001, ANN202
     return value
 
 
-def _live_rows(store, table: str, mall_id: str) -> int:  # noqa: ANN001
+def _live_rows(store: Store, table: str, mall_id: str) -> int:
     t = store.table(table)
     stmt = sa.select(sa.func.count()).select_from(t).where(t.c.mall_id == mall_id)
     if "deleted_at" in t.c:
@@ -103,7 +105,7 @@ def _live_rows(store, table: str, mall_id: str) -> int:  # noqa: ANN001
     kinds={"cafe24", "sql"},
     description="Category tree of every shop of the mall (depth, parent, root, full path, attributes).",
 )
-def cafe24_categories(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:  # noqa: ANN001
+def cafe24_categories(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
     mall = context.partition_key
     db = store.get_store()
     with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
@@ -121,7 +123,7 @@ def cafe24_categories(context: AssetExecutionContext, store: StoreResource, cafe
     kinds={"cafe24", "sql"},
     description="Brands of every shop of the mall.",
 )
-def cafe24_brands(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:  # noqa: ANN001
+def cafe24_brands(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
     mall = context.partition_key
     db = store.get_store()
     with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
@@ -142,7 +144,7 @@ def cafe24_brands(context: AssetExecutionContext, store: StoreResource, cafe24: 
     pool=API_POOL,
     retry_policy=RETRY,
 )
-def cafe24_products_and_variants(context: AssetExecutionContext, config: ProductSyncConfig, store: StoreResource, cafe24: Cafe24Resource):  # noqa: ANN001, ANN201
+def cafe24_products_and_variants(context: AssetExecutionContext, config: ProductSyncConfig, store: StoreResource, cafe24: Cafe24Resource):
     """One API scan fills both tables (variants are embedded in the product pages)."""
     mall = context.partition_key
     db = store.get_store()
@@ -187,7 +189,7 @@ def cafe24_products_and_variants(context: AssetExecutionContext, config: Product
     description="One listing per (mall, SKU) linking the OMS SKU to its Cafe24 product/variant, with the values "
     "Cafe24 last confirmed; duplicate and missing SKUs go to sku_conflicts.",
 )
-def oms_listings(context: AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:  # noqa: ANN001
+def oms_listings(context: AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
     mall = context.partition_key
     db = store.get_store()
     result = sync.link_listings(db, mall)
@@ -203,7 +205,7 @@ def oms_listings(context: AssetExecutionContext, store: StoreResource) -> dg.Mat
     return dg.MaterializeResult(metadata=meta)
 
 
-def md_table(df) -> str:  # noqa: ANN001
+def md_table(df: pl.DataFrame) -> str:
     """A small markdown table of a polars frame (for metadata previews)."""
     cols = df.columns
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -221,7 +223,7 @@ def md_table(df) -> str:  # noqa: ANN001
     description="OMS product master (one row per SKU): Cafe24 owns the descriptive fields; stock, prices and "
     "active belong to the OMS after the initial import.",
 )
-def oms_products(context: AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:  # noqa: ANN001
+def oms_products(context: AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
     mall = context.partition_key
     db = store.get_store()
     result = sync.build_oms_products(db, mall)
@@ -239,7 +241,7 @@ def oms_products(context: AssetExecutionContext, store: StoreResource) -> dg.Mat
     kinds={"cafe24", "sql"},
     description="Stock per variant per mall for one KST day (a fresh full product scan, then the snapshot).",
 )
-def cafe24_inventory_snapshots(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:  # noqa: ANN001
+def cafe24_inventory_snapshots(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
     keys = context.partition_key.keys_by_dimension  # type: ignore[union-attr]
     mall, day = keys["mall"], date.fromisoformat(keys["day"])
     today = datetime.now(KST).date()

@@ -33,7 +33,12 @@ from cafe24_pipeline.oms.catalog import (
     variants_frame,
 )
 from cafe24_pipeline.oms.product_master import build_master_update, cafe24_view
-from cafe24_pipeline.oms.sku_linking import link_skus
+from cafe24_pipeline.oms.sku_linking import (
+    REASON_CAFE24_FLAGGED,
+    REASON_DUPLICATE_SKU,
+    REASON_MISSING_SKU,
+    link_skus,
+)
 from cafe24_pipeline.store import Store
 
 STREAM_PRODUCTS = "catalog_products"  # high-water mark of the incremental product window
@@ -230,7 +235,6 @@ def _changed_rows(frame: pl.DataFrame, stored: pl.DataFrame, keys: list[str], ig
 @dataclass
 class _ScanState:
     seen_products: dict[int, set[int]] = field(default_factory=dict)
-    seen_variants: dict[int, set[str]] = field(default_factory=dict)
     expected: dict[int, int] = field(default_factory=dict)
 
 
@@ -278,7 +282,6 @@ def sync_products(
             if mode == "full":
                 scan.expected[shop] = int(client.count_products(shop))
             scan.seen_products[shop] = set()
-            scan.seen_variants[shop] = set()
             for page in client.iter_products(shop, **kwargs):
                 _store_product_page(store, mall_id, shop, page, result, scan, now)
 
@@ -313,7 +316,6 @@ def _store_product_page(store: Store, mall_id: str, shop: int, page: Any, result
     result.fetched += products.height
     result.details["variants_fetched"] = result.details.get("variants_fetched", 0) + variants.height
     scan.seen_products[shop].update(products["product_no"].to_list())
-    scan.seen_variants[shop].update(variants["variant_code"].to_list())
 
     nos = products["product_no"].to_list()
     t_p, t_v = store.table("cafe24_products"), store.table("cafe24_variants")
@@ -447,8 +449,9 @@ def link_listings(store: Store, mall_id: str, *, now: datetime | None = None) ->
             sku_conflicts_resolved=resolved,
             conflicts_by_reason=dict(zip(by_reason["reason"], by_reason["len"])) if by_reason is not None else {},
         )
-        if linked.conflicts.height:
-            result.skip("sku_conflict", linked.conflicts.height)
+        not_linked = linked.conflicts.filter(pl.col("reason") != REASON_CAFE24_FLAGGED)
+        result.skip("duplicate_sku", not_linked.filter(pl.col("reason") == REASON_DUPLICATE_SKU).height)
+        result.skip("missing_sku", not_linked.filter(pl.col("reason") == REASON_MISSING_SKU).height)
         store.record_sync(mall_id, STREAM_OMS, success=True, rows=result.stored, conn=None,
                           details={"linked_skus": linked.links.height, "sku_conflicts": open_conflicts})
     return result
