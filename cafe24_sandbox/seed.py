@@ -161,7 +161,8 @@ def seed_products(mall: MallState, config: SandboxConfig, leaves: list[LeafInfo]
                 quantity=0 if rng.random() < 0.08 else rng.randint(1, 500), safety_inventory=0,
                 inventory_control_type=rng.choice("AB")))
             product.next_variant_index = 11
-        mall.add_product(product)
+        mall.add_product(product, index=False)
+    mall.rebuild_product_indexes()
     # A few duplicated custom_variant_code values across products, flagged as Cafe24 flags them.
     for _ in range(config.duplicate_sku_pairs if len(option_variants) > 10 else 0):
         first, second = rng.sample(option_variants, 2)

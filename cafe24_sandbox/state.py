@@ -60,18 +60,26 @@ class MallState:
         self.deleted_products: dict[int, Product] = {}  # kept so old order items still resolve
 
     # ---- catalogue -------------------------------------------------------------------------
-    def add_product(self, product: Product) -> None:
+    def add_product(self, product: Product, *, index: bool = True) -> None:
+        """Add a product; bulk seeding passes index=False and calls rebuild_product_indexes() once."""
         with self.lock:
             self.products[product.product_no] = product
-            self.product_nos.add(product.product_no)
-            self.updated_index.add(product.updated_ts, product.product_no)
-            self.created_index.add(product.created_ts, product.product_no)
+            if index:
+                self.product_nos.add(product.product_no)
+                self.updated_index.add(product.updated_ts, product.product_no)
+                self.created_index.add(product.created_ts, product.product_no)
             self.next_product_no = max(self.next_product_no, product.product_no + 1)
             for variant in product.variants:
                 self._index_variant(variant)
             brand = self.brands.get(product.brand_code)
             if brand:
                 brand.product_count += 1
+
+    def rebuild_product_indexes(self) -> None:
+        with self.lock:
+            self.product_nos = SortedInts(self.products)
+            self.updated_index = TimeIndex((p.updated_ts, p.product_no) for p in self.products.values())
+            self.created_index = TimeIndex((p.created_ts, p.product_no) for p in self.products.values())
 
     def _index_variant(self, variant: Variant) -> None:
         self.variants[variant.variant_code] = variant
