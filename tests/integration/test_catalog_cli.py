@@ -46,6 +46,12 @@ def test_sync_catalog_and_inventory_commands(sandbox_factory, tmp_path, monkeypa
 
     status = _cli(["status"], env)
     assert status.returncode == 0, status.stdout + status.stderr
+    open_conflicts = world.store.read_table("sku_conflicts", {"mall_id": MALL}).height
+    assert open_conflicts > 0
+    assert "open SKU conflicts" in status.stdout
+    backlog_line = next(line for line in status.stdout.splitlines() if line.strip().startswith(f"│ {MALL}") and "SKU" not in line
+                        and line.rstrip("│ ").endswith(str(open_conflicts)))
+    assert backlog_line
 
     both = _cli(["sync", "catalog", "--full", "--product-no", "1"], env)
     assert both.returncode == 2
