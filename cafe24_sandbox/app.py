@@ -184,7 +184,7 @@ class Sandbox:
             return None
         if fault.kind == "malformed":
             return None
-        if fault.kind == "truncated":  # a body cut off mid-stream
+        if fault.kind in ("truncated", "drop"):  # a body cut off mid-stream
             return Response(b'{"products": [', status_code=200, media_type="application/json", headers=headers)
         status = int(fault.kind)
         extra = dict(headers)

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("500", "503", "504", "429", "latency", "malformed", "truncated")
+KINDS = ("500", "503", "504", "429", "latency", "malformed", "truncated", "drop")  # drop = truncated (older name)
 
 
 @dataclass
