@@ -116,3 +116,20 @@ def test_keepalive_asset_and_expiry_check(tmp_path, monkeypatch):
                                      instance=dg.DagsterInstance.ephemeral())
             evaluation = failing.get_asset_check_evaluations()[0]
             assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_connect_without_store_scope_falls_back_to_shop_1_and_says_so(tmp_path, monkeypatch):
+    from cafe24_pipeline.cafe24.auth import DEFAULT_SCOPES
+    from cafe24_pipeline.cafe24.connect import connect_mall
+    from cafe24_pipeline.settings import Settings
+    from tests.integration.cafe24_client_support import consent_code
+
+    with running_sandbox(products=5, orders=5) as sb:
+        url = _env(sb, tmp_path, monkeypatch)
+        settings = Settings.from_env()
+        scopes = tuple(s for s in DEFAULT_SCOPES if s != "mall.read_store")
+        with Store.open(url) as store:
+            connection = connect_mall(settings, store, MALL, code=consent_code(sb, settings, MALL, scopes),
+                                      redirect_uri=REDIRECT_URI)
+        assert connection.shop_nos == (1,) and "mall.read_store" in connection.status_reason
+        assert connection.status == "active"
