@@ -28,7 +28,7 @@ PRODUCT_LIMIT, PRODUCT_OFFSET = 100, 5000
 # ---- listing --------------------------------------------------------------------------------------
 def _product_filters(ctx: Ctx) -> tuple[Iterator[int] | None, list[Callable[[Product], bool]], bool]:
     """(candidate product numbers or None for all, predicates, candidates_already_sorted)."""
-    q, mall = ctx.query, ctx.mall
+    q, mall, shop = ctx.query, ctx.mall, ctx.shop_no
     predicates: list[Callable[[Product], bool]] = []
     candidates: set[int] | None = None
 
@@ -60,7 +60,7 @@ def _product_filters(ctx: Ctx) -> tuple[Iterator[int] | None, list[Callable[[Pro
     name = q.get("product_name")
     if name:
         needles = [n.lower() for n in name.split(",") if n]
-        predicates.append(lambda p: any(n in p.product_name.lower() for n in needles))
+        predicates.append(lambda p: any(n in p.view(shop, "product_name").lower() for n in needles))
     brands = csv_param(q, "brand_code")
     if brands:
         brand_set = set(brands)
@@ -68,7 +68,7 @@ def _product_filters(ctx: Ctx) -> tuple[Iterator[int] | None, list[Callable[[Pro
     for flag in ("display", "selling"):
         value = flag_param(q, flag)
         if value:
-            predicates.append(lambda p, f=flag, v=value: getattr(p, f) == v)
+            predicates.append(lambda p, f=flag, v=value: p.view(shop, f) == v)
     has_option = flag_param(q, "has_option")
     if has_option:
         predicates.append(lambda p: p.has_option == has_option)
@@ -82,10 +82,10 @@ def _product_filters(ctx: Ctx) -> tuple[Iterator[int] | None, list[Callable[[Pro
     price_min, price_max = q.get("price_min"), q.get("price_max")
     if price_min:
         low = money_value("price_min", price_min)
-        predicates.append(lambda p: p.price >= low)
+        predicates.append(lambda p: p.view(shop, "price") >= low)
     if price_max:
         high = money_value("price_max", price_max)
-        predicates.append(lambda p: p.price <= high)
+        predicates.append(lambda p: p.view(shop, "price") <= high)
     if candidates is None:
         return None, predicates, True
     return iter(sorted(candidates)), predicates, True
@@ -120,7 +120,7 @@ def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
         key: Callable[[Product], Any] = {
             "created_date": lambda p: (p.created_ts, p.product_no),
             "updated_date": lambda p: (p.updated_ts, p.product_no),
-            "product_name": lambda p: (p.product_name, p.product_no),
+            "product_name": lambda p: (p.view(ctx.shop_no, "product_name"), p.product_no),
         }[sort]
         if sort == "updated_date" and candidates is None and not predicates:
             index_order = mall.updated_index.ids(0, 2**38, descending=descending)
@@ -210,9 +210,11 @@ _TEXT_FIELDS = {"product_name": 250, "eng_product_name": 250, "model_name": 100,
 _FLAG_FIELDS = {"display": ("T", "F"), "selling": ("T", "F"),
                 "product_condition": ("N", "B", "R", "U", "E", "F", "S")}
 _MONEY_FIELDS = ("price", "retail_price", "supply_price")
+SHOP_FIELDS = frozenset({"product_name", "price", "retail_price", "display", "selling"})
 
 
-def apply_product_changes(mall: MallState, product: Product, request: dict[str, Any]) -> tuple[bool, bool]:
+def apply_product_changes(mall: MallState, product: Product, request: dict[str, Any],
+                          shop_no: int = 1) -> tuple[bool, bool]:
     """Validate then apply; returns (recognised_any, changed_any). Validation happens before any change."""
     changes: dict[str, Any] = {}
     for name, limit in _TEXT_FIELDS.items():
@@ -248,8 +250,13 @@ def apply_product_changes(mall: MallState, product: Product, request: dict[str, 
                 if not adding and number in categories:
                     categories.remove(number)
     recognised = bool(changes) or touched_categories
-    changed = any(getattr(product, k) != v for k, v in changes.items()) or categories != product.category_nos
+    changed = any(product.view(shop_no, k) != v for k, v in changes.items()) or categories != product.category_nos
     if changed:
+        if shop_no != 1:  # name, prices and display are per shop; the rest is shared
+            values = (product.shop_values or {}).get(shop_no, {})
+            for key in [k for k in changes if k in SHOP_FIELDS]:
+                values[key] = changes.pop(key)
+            product.shop_values = {**(product.shop_values or {}), shop_no: values}
         for key, value in changes.items():
             if key == "brand_code" and value != product.brand_code:
                 old, new = mall.brands.get(product.brand_code), mall.brands[value]
@@ -267,7 +274,7 @@ async def update_product(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     product = _product(ctx)
     request = ctx.request_object()
     with ctx.mall.lock:
-        recognised, changed = apply_product_changes(ctx.mall, product, request)
+        recognised, changed = apply_product_changes(ctx.mall, product, request, ctx.shop_no)
     if recognised and not changed:
         raise ApiError(409, "The requested content is identical to the existing content.", {})
     if changed:

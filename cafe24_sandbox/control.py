@@ -137,8 +137,11 @@ def routes(sandbox: Any) -> list[Route]:
         product = mall.products.get(int(request.path_params["product_no"]))
         if product is None:
             raise ControlError(404, "unknown product")
-        fields = {k: v for k, v in body.items() if k not in ("variants", "touch")}
-        _, changed = apply_product_changes(mall, product, fields)
+        fields = {k: v for k, v in body.items() if k not in ("variants", "touch", "shop_no")}
+        shop_no = int(body.get("shop_no", 1))
+        if shop_no not in {s.shop_no for s in mall.shops}:
+            raise ControlError(400, f"unknown shop_no {shop_no}")
+        _, changed = apply_product_changes(mall, product, fields, shop_no)
         for entry in body.get("variants") or []:
             variant = next((v for v in product.variants if v.variant_code == entry.get("variant_code")), None)
             if variant is None:
@@ -291,7 +294,8 @@ def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: in
             quantity = int(spec.get("quantity", 1))
             if quantity < 1:
                 raise ControlError(400, "quantity must be >= 1")
-            order.items.append(Item(order, seq, product, variant, quantity, product.price, variant.additional_amount,
+            order.items.append(Item(order, seq, product, variant, quantity, product.view(shop_no, "price"),
+                                    variant.additional_amount,
                                     "N00"))
     else:
         numbers = mall.product_nos.values
@@ -300,6 +304,6 @@ def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: in
         for seq in range(1, rng.randint(1, 3) + 1):
             product = mall.products[numbers[rng.randrange(len(numbers))]]
             variant = product.variants[rng.randrange(len(product.variants))]
-            order.items.append(Item(order, seq, product, variant, rng.randint(1, 2), product.price,
+            order.items.append(Item(order, seq, product, variant, rng.randint(1, 2), product.view(shop_no, "price"),
                                     variant.additional_amount, "N00"))
     return order

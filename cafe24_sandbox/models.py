@@ -6,6 +6,7 @@ Money is integer KRW (Cafe24 formats it as `"10000.00"` on the way out); times a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -54,6 +55,16 @@ class Product:
     tax_type: str = "A"
     variants: list[Variant] = field(default_factory=list)
     next_variant_index: int = 0  # next 4-char suffix index for new variants
+    # per-shop values written with shop_no > 1 (Cafe24 keeps name, prices and display per shop)
+    shop_values: dict[int, dict[str, Any]] | None = None
+
+    def view(self, shop_no: int, name: str) -> Any:
+        """A shop-dependent field as shop `shop_no` sees it."""
+        if shop_no != 1 and self.shop_values:
+            values = self.shop_values.get(shop_no)
+            if values and name in values:
+                return values[name]
+        return getattr(self, name)
 
 
 @dataclass(slots=True)

@@ -86,13 +86,15 @@ def sold_out(product: Product) -> str:
 
 def product_record(product: Product, shop_no: int, base: dict[str, Any], mall: MallState) -> dict[str, Any]:
     record = _copy(base)
+    view = product.view
+    price = view(shop_no, "price")
     record.update(
         shop_no=shop_no, product_no=product.product_no, product_code=product.product_code,
-        custom_product_code=product.custom_product_code, product_name=product.product_name,
+        custom_product_code=product.custom_product_code, product_name=view(shop_no, "product_name"),
         eng_product_name=product.eng_product_name, internal_product_name=product.product_name,
-        model_name=product.model_name, price_excluding_tax=money(round(product.price / 1.1)),
-        price=money(product.price), retail_price=money(product.retail_price), supply_price=money(product.supply_price),
-        display=product.display, selling=product.selling, product_condition=product.product_condition,
+        model_name=product.model_name, price_excluding_tax=money(round(price / 1.1)),
+        price=money(price), retail_price=money(view(shop_no, "retail_price")), supply_price=money(product.supply_price),
+        display=view(shop_no, "display"), selling=view(shop_no, "selling"), product_condition=product.product_condition,
         summary_description=product.summary_description, tax_type=product.tax_type, tax_rate=10,
         brand_code=product.brand_code, trend_code="T0000000", manufacturer_code="M0000000",
         classification_code="C000000A", product_weight=product.product_weight,
@@ -284,7 +286,7 @@ def item_record(item: Item) -> dict[str, Any]:
         internal_product_name=product.product_name, custom_product_code=product.custom_product_code,
         custom_variant_code=variant.custom_variant_code, eng_product_name=product.eng_product_name,
         option_id=variant.variant_code[-4:], option_value=option_value, option_value_default=option_value,
-        product_name=product.product_name, product_name_default=product.product_name,
+        product_name=product.view(order.shop_no, "product_name"), product_name_default=product.product_name,
         product_price=money(item.product_price), option_price=money(item.option_price),
         coupon_discount_price="0.00", payment_amount=money(item.payment_amount()), quantity=item.quantity,
         product_tax_type=product.tax_type, tax_rate=10, supplier_id="S0000000",

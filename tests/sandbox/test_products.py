@@ -223,3 +223,22 @@ def test_seed_has_missing_images_and_flagged_duplicate_skus(sandbox_factory):
     names = {p["product_name"] for p in products}
     assert all(any("\uac00" <= ch <= "\ud7a3" for ch in name) for name in names)  # Korean names
     assert {int(p["price"].split(".")[0]) % 100 for p in products} == {0}  # KRW, whole hundreds
+
+
+def test_shop_2_writes_change_only_shop_2(client):
+    base = client.get("products/9").json()["product"]
+    response = client.put("products/9", json={"shop_no": 2, "request": {
+        "product_name": "Linen Shirt (EN)", "price": 45000, "display": "F"}})
+    assert response.status_code == 200 and response.json()["product"]["shop_no"] == 2
+    shop1 = client.get("products/9").json()["product"]
+    shop2 = client.get("products/9", params={"shop_no": 2}).json()["product"]
+    assert (shop1["product_name"], shop1["price"], shop1["display"]) == \
+        (base["product_name"], base["price"], base["display"])
+    assert (shop2["product_name"], shop2["price"], shop2["display"]) == ("Linen Shirt (EN)", "45000.00", "F")
+    hidden2 = client.get("products", params={"shop_no": 2, "display": "F", "limit": 100}).json()["products"]
+    assert 9 in [p["product_no"] for p in hidden2]
+    assert client.put("products/9", json={"shop_no": 2, "request": {"price": 45000}}).status_code == 409
+    # stock is shared by the shops
+    code = client.get("products/9/variants").json()["variants"][0]["variant_code"]
+    client.put(f"products/9/variants/{code}", json={"shop_no": 2, "request": {"quantity": 31}})
+    assert client.get(f"products/9/variants/{code}").json()["variant"]["quantity"] == 31
