@@ -99,3 +99,18 @@ def test_two_uncoordinated_readers_share_a_slow_bucket(tmp_path):
         throttled = sb.stats(MALL)["throttled_429"]
         total = sb.stats(MALL)["total_calls"]
         assert throttled <= total * 0.1  # pacing from shared headers keeps 429s rare
+
+
+def test_usage_quota_remain_header_stops_calls_until_it_elapses(tmp_path):
+    """A usage-quota block (429 + X-Cafe24-Call-Remain) is waited out without calling (which would extend it)."""
+    with running_sandbox(products=200, orders=0, leak_rate=400.0, usage_quota_calls=30, usage_quota_window=2.0) as sb:
+        config = GovernorConfig(leak_rate=400.0, max_calls_per_second=1000.0, **QUICK_BACKOFF)
+        with _client(sb, tmp_path, config) as client:
+            numbers = [p.product_no for page in client.iter_products(1, page_size=2) for p in page]
+            calls = client.stats.calls
+            client_429 = client.stats.rate_limited_429
+            blocks = client.governor.stats.quota_blocks
+        assert sorted(numbers) == sorted(sb.sandbox.state.mall(MALL).products)
+        assert calls > 90 and blocks >= 2  # the quota was exhausted more than once
+        # exactly one 429 per block: nothing was sent while blocked (which would have extended the block)
+        assert client_429 == sb.stats(MALL)["throttled_429"] <= calls // 30 + 1
