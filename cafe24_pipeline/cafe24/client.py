@@ -86,6 +86,7 @@ class Cafe24Client:
         *,
         settings: Settings,
         tokens: AccessTokenProvider | None = None,
+        token_store: Any = None,
         access_token: str | None = None,
         governor: RateGovernor | None = None,
         governor_config: GovernorConfig | None = None,
@@ -97,9 +98,14 @@ class Cafe24Client:
         order_window_days: int = ORDER_WINDOW_DAYS,
         retry_initial: float = 0.5,
     ) -> None:
+        if tokens is None and token_store is not None:
+            from cafe24_pipeline.cafe24.auth import OAuthClient
+            from cafe24_pipeline.cafe24.tokens import TokenManager
+
+            tokens = TokenManager(mall_id, token_store, OAuthClient(settings, http=http))
         if tokens is None:
             if access_token is None:
-                raise ValueError("Cafe24Client needs `tokens` (a TokenManager) or an `access_token`")
+                raise ValueError("Cafe24Client needs `tokens` (a TokenManager), a `token_store` or an `access_token`")
             tokens = StaticTokenProvider(access_token)
         self.mall_id = mall_id
         self.settings = settings

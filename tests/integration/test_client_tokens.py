@@ -228,3 +228,18 @@ def test_keep_alive_refreshes_only_quiet_malls(short_lived, tmp_path, sqlite_sto
         assert _token_row(store)["rotation"] == 1 and load_connection(store, MALL).refresh_expires_at >= before
     finally:
         store.close()
+
+
+def test_client_built_from_a_token_store(short_lived, tmp_path, sqlite_store_url):
+    from cafe24_pipeline.cafe24.client import Cafe24Client
+
+    settings, store, _ = _connect(short_lived, tmp_path, sqlite_store_url)
+    try:
+        token_store = TokenStore(store, TokenCipher.from_settings(settings))
+        with Cafe24Client(MALL, settings=settings, token_store=token_store) as client:
+            short_lived.control("POST", "tokens/expire", {"mall": MALL})
+            assert len(client.list_shops()) == 2 and client.stats.token_refreshes == 1
+        with pytest.raises(ValueError):
+            Cafe24Client(MALL, settings=settings)
+    finally:
+        store.close()
