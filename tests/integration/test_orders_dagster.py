@@ -36,6 +36,9 @@ def dagster_env(tmp_path, sqlite_store_url, monkeypatch):
                 "cafe24": Cafe24Resource(database_url=sqlite_store_url, headroom=0, max_calls_per_second=200),
             },
         )
+        for days_ago in (1, 2):  # the seed is random: make sure the days under test have orders
+            noon = f"{(env.today() - timedelta(days=days_ago)).isoformat()}T12:00:00+09:00"
+            env.control("POST", "/orders", {"count": 2, "status": "N40", "order_date": noon, "shop_no": days_ago})
         with dg.instance_for_test() as instance:
             instance.add_dynamic_partitions(MALLS_PARTITION_NAME, [env.mall])
             yield env, defs, instance
@@ -135,6 +138,8 @@ def test_oms_orders_turn_partial_into_new_when_stock_arrives(dagster_env):
 
     env, defs, instance = dagster_env
     key = _day_key(env, 1)
+    noon = f"{(env.today() - timedelta(days=1)).isoformat()}T12:00:00+09:00"
+    env.control("POST", "/orders", {"count": 2, "status": "N20", "order_date": noon})  # paid, to be shipped
     defs.resolve_job_def("orders_import_job").execute_in_process(instance=instance, partition_key=key)
     waiting = env.store.read(
         "select o.order_id, i.sku, i.quantity from oms_orders o join cafe24_order_items i on i.order_id = o.order_id "
