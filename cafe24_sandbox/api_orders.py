@@ -104,8 +104,12 @@ def _matching_orders(ctx: Ctx) -> Iterator[Order]:
         predicates.append(lambda o: o.shop_no == ctx.shop_no)
         if window is not None:
             lo, hi = window
-            predicates.append(lambda o: o.events.get(date_type, o.order_ts if date_type == "order_date" else -1) >= lo
-                              and o.events.get(date_type, o.order_ts if date_type == "order_date" else -1) <= hi)
+
+            def in_window(order: Order) -> bool:
+                ts = order.order_ts if date_type == "order_date" else order.events.get(date_type)
+                return ts is not None and lo <= ts <= hi
+
+            predicates.append(in_window)
     else:
         assert window is not None
         index = mall.date_index(ctx.shop_no, date_type)

@@ -26,8 +26,8 @@ PRODUCT_LIMIT, PRODUCT_OFFSET = 100, 5000
 
 
 # ---- listing --------------------------------------------------------------------------------------
-def _product_filters(ctx: Ctx) -> tuple[Iterator[int] | None, list[Callable[[Product], bool]], bool]:
-    """(candidate product numbers or None for all, predicates, candidates_already_sorted)."""
+def _product_filters(ctx: Ctx) -> tuple[list[int] | None, list[Callable[[Product], bool]]]:
+    """(ascending candidate product numbers from the indexes, or None for all; remaining predicates)."""
     q, mall, shop = ctx.query, ctx.mall, ctx.shop_no
     predicates: list[Callable[[Product], bool]] = []
     candidates: set[int] | None = None
@@ -86,9 +86,7 @@ def _product_filters(ctx: Ctx) -> tuple[Iterator[int] | None, list[Callable[[Pro
     if price_max:
         high = money_value("price_max", price_max)
         predicates.append(lambda p: p.view(shop, "price") <= high)
-    if candidates is None:
-        return None, predicates, True
-    return iter(sorted(candidates)), predicates, True
+    return (None if candidates is None else sorted(candidates)), predicates
 
 
 def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
@@ -96,7 +94,7 @@ def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
     q, mall = ctx.query, ctx.mall
     since = q.get("since_product_no")
     sort, order = q.get("sort"), q.get("order")
-    candidates, predicates, _ = _product_filters(ctx)
+    candidates, predicates = _product_filters(ctx)
     if since not in (None, ""):
         for clash in ("sort", "order", "offset"):
             if q.get(clash) not in (None, ""):
@@ -113,7 +111,10 @@ def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
         raise invalid("sort", "sort must be created_date, updated_date or product_name.")
     if order not in (None, "", "asc", "desc"):
         raise invalid("order", "order must be asc or desc.")
-    descending = (order or ctx.server.config.product_default_order if not sort else order or "asc") == "desc"
+    if sort:
+        descending = order == "desc"
+    else:
+        descending = (order or ctx.server.config.product_default_order) == "desc"
     if sort in ("created_date", "updated_date", "product_name"):
         pool = [mall.products[n] for n in (candidates if candidates is not None else mall.product_nos.values)
                 if n in mall.products]
@@ -130,8 +131,7 @@ def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
     if candidates is None:
         numbers = mall.product_nos.descending() if descending else mall.product_nos.ascending()
     else:
-        values = list(candidates)
-        numbers = iter(reversed(values) if descending else values)
+        numbers = iter(reversed(candidates) if descending else candidates)
     return _apply(mall, numbers, predicates), False
 
 
@@ -182,11 +182,11 @@ async def list_products(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 @router.add("GET", "products/count", READ)
 async def count_products(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    candidates, predicates, _ = _product_filters(ctx)
+    candidates, predicates = _product_filters(ctx)
     mall = ctx.mall
     if candidates is None and not predicates:
         return 200, {"count": len(mall.products)}
-    numbers = candidates if candidates is not None else iter(mall.product_nos.values)
+    numbers = iter(candidates if candidates is not None else mall.product_nos.values)
     return 200, {"count": sum(1 for _ in _apply(mall, numbers, predicates))}
 
 
@@ -456,7 +456,7 @@ async def update_variant(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     changes = variant_changes(ctx.request_object())
     if changes and not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
         raise ApiError(409, "The requested content is identical to the existing content.", {})
-    return 200, {"variant": variant_write_record(variant, ctx.shop_no, ctx.mall, bulk=False)}
+    return 200, {"variant": variant_write_record(variant, ctx.shop_no, ctx.mall)}
 
 
 @router.add("PUT", "products/{product_no:int}/variants", WRITE)
@@ -474,7 +474,7 @@ async def bulk_update_variants(ctx: Ctx) -> tuple[int, dict[str, Any]]:
             changes = variant_changes(entry)
             if changes and not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
                 raise ApiError(409, "The requested content is identical to the existing content.", {})
-            results.append((200, variant_write_record(variant, ctx.shop_no, ctx.mall, bulk=True)))
+            results.append((200, variant_write_record(variant, ctx.shop_no, ctx.mall)))
         except ApiError as error:
             results.append((error.status, {"variant_code": code, "error": {"code": error.status,
                                                                           "message": error.message}}))

@@ -26,9 +26,10 @@ from cafe24_sandbox.clock import Clock
 from cafe24_sandbox.config import SandboxConfig
 from cafe24_sandbox.errors import ApiError, error_response
 from cafe24_sandbox.faults import FaultBook, corrupt
-from cafe24_sandbox.oauth import OAuthEndpoints, TokenStore
+from cafe24_sandbox.oauth import AccessToken, OAuthEndpoints, TokenStore
 from cafe24_sandbox.observe import CallLog
 from cafe24_sandbox.routing import Ctx, Router
+from cafe24_sandbox.routing import Route as RouteSpec
 from cafe24_sandbox.seed import seed_mall
 from cafe24_sandbox.state import SandboxState
 from cafe24_sandbox.webhooks import WebhookEmitter
@@ -128,7 +129,7 @@ class Sandbox:
             corrupt(body, fault)
         return JSONResponse(body, status_code=status, headers={**trace.limit_headers, **ctx.extra_headers})
 
-    def _bearer(self, request: Request, mall_id: str):  # type: ignore[no-untyped-def]
+    def _bearer(self, request: Request, mall_id: str) -> tuple[AccessToken | None, str | None]:
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer ") or not header[7:].strip():
             return None, "Invalid access_token"
@@ -141,7 +142,7 @@ class Sandbox:
                                 f"version is {self.config.default_api_version}.", {})
 
     @staticmethod
-    def _match(method: str, path: str):  # type: ignore[no-untyped-def]
+    def _match(method: str, path: str) -> tuple[RouteSpec | None, dict[str, Any], bool]:
         exists_any = False
         for router in ROUTERS:
             route, params, exists = router.match(method, path)

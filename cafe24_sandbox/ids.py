@@ -14,8 +14,9 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 def base36(value: int, width: int) -> str:
     chars = []
-    while value:
-        value, rem = divmod(value, 36)
+    rest = value
+    while rest:
+        rest, rem = divmod(rest, 36)
         chars.append(_B36[rem])
     text = "".join(reversed(chars)) or "0"
     if len(text) > width:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cafe24_sandbox.errors import ApiError
 from cafe24_sandbox.state import MallState
 
 
@@ -25,8 +26,6 @@ class Ctx:
 
     def request_object(self) -> dict[str, Any]:
         """The single-object write body: `{"shop_no": 1, "request": {...}}`."""
-        from cafe24_sandbox.errors import ApiError
-
         body = self.body or {}
         request = body.get("request")
         if not isinstance(request, dict):
@@ -35,8 +34,6 @@ class Ctx:
 
     def request_list(self, limit: int) -> list[dict[str, Any]]:
         """The multi-object write body: `{"shop_no": 1, "requests": [...]}` (≤ limit objects)."""
-        from cafe24_sandbox.errors import ApiError
-
         body = self.body or {}
         requests = body.get("requests")
         if not isinstance(requests, list) or not requests or not all(isinstance(r, dict) for r in requests):

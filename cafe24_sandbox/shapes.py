@@ -137,7 +137,7 @@ def variant_record(variant: Variant, shop_no: int, mall: MallState, *, with_inve
     return record
 
 
-def variant_write_record(variant: Variant, shop_no: int, mall: MallState, *, bulk: bool) -> dict[str, Any]:
+def variant_write_record(variant: Variant, shop_no: int, mall: MallState) -> dict[str, Any]:
     """PUT variant(s) shape: nested `inventories` object (singular data under a plural name)."""
     record = variant_record(variant, shop_no, mall, with_inventory=False)
     inventories = {"shop_no": shop_no, "variant_code": variant.variant_code, **inventory_fields(variant)}
