@@ -583,10 +583,24 @@ class OrderSync:
         items_now: dict[str, set[tuple[str, str | None]]] = {}
         for oid, code, h in frames.items.select("order_id", "order_item_code", "content_hash").iter_rows():
             items_now.setdefault(oid, set()).add((code, h))
+        # Receivers carry no hash: compare their fields (an address edit must reach fulfilment).
+        r = tables.cafe24_order_receivers
+        fields = [c for c in frames.receivers.columns if c not in ("mall_id", "synced_at")]
+        receivers_then: dict[str, set[tuple]] = {}
+        for row in self.store.read(
+            sa.select(*[r.c[c] for c in fields]).where(r.c.mall_id == self.mall_id, r.c.order_id.in_(ids)), conn=conn
+        ).iter_rows(named=True):
+            receivers_then.setdefault(row["order_id"], set()).add(tuple(row[c] for c in fields))
+        receivers_now: dict[str, set[tuple]] = {}
+        for row in frames.receivers.select(fields).iter_rows(named=True):
+            receivers_now.setdefault(row["order_id"], set()).add(tuple(row[c] for c in fields))
         changed = [
             oid
             for shop, oid, h in frames.orders.select("shop_no", "order_id", "content_hash").iter_rows()
-            if known.get((shop, oid)) != h or items_then.get(oid) != items_now.get(oid) or oid in unmapped_then
+            if known.get((shop, oid)) != h
+            or items_then.get(oid) != items_now.get(oid)
+            or receivers_then.get(oid, set()) != receivers_now.get(oid, set())
+            or oid in unmapped_then
         ]
         report.unchanged += frames.orders.height - len(changed)
         if len(changed) == frames.orders.height:
