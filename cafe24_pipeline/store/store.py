@@ -159,11 +159,53 @@ class Store:
         bad = [c for c in updates if c not in df.columns or c in keys]
         if bad:
             raise StoreValueError(f"{table_name}: update_columns {bad} are not non-key columns of the frame")
+        missing_required = _missing_required_columns(table, df, keys)
         encoded = encode_frame(table, df, self.dialect)
         with self._write(conn) as c:
+            if missing_required:
+                # A partial frame cannot insert (NOT NULL columns would be empty): it can only update
+                # rows that exist, and every one of its rows must.
+                if not updates:
+                    return 0
+                written = self._update_existing(c, table, encoded, keys, updates)
+                if written < df.height:
+                    raise StoreValueError(
+                        f"{table_name}: {df.height - written} of {df.height} rows are not in the table, and the "
+                        f"frame lacks the required columns {missing_required} to insert them"
+                    )
+                return written
             if self.dialect == "postgresql":
                 return self._upsert_postgres(c, table, encoded, keys, updates)
             return self._upsert_sqlite(c, table, encoded, keys, updates)
+
+    def _update_existing(
+        self, conn: Connection, table: sa.Table, encoded: pl.DataFrame, keys: Sequence[str], updates: Sequence[str]
+    ) -> int:
+        """UPDATE … SET the `updates` columns of the rows whose keys are in the frame."""
+        q = self.engine.dialect.identifier_preparer.quote
+        if self.dialect == "postgresql":
+            staging = f"_update_{uuid.uuid4().hex[:12]}"
+            cols = ", ".join(q(c) for c in encoded.columns)
+            conn.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {q(table.name)} WITH NO DATA"
+            )
+            with conn.connection.dbapi_connection.cursor() as cursor:
+                with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+                    for chunk in encoded.iter_slices(POSTGRES_COPY_ROWS):
+                        copy.write(chunk.write_csv(include_header=False))
+            sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in updates)
+            match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in keys)
+            result = conn.exec_driver_sql(f"UPDATE {q(table.name)} AS t SET {sets} FROM {staging} AS s WHERE {match}")
+            conn.exec_driver_sql(f"DROP TABLE {staging}")
+            return max(result.rowcount, 0)
+        sets = ", ".join(f"{q(c)} = ?" for c in updates)
+        match = " AND ".join(f"{q(k)} = ?" for k in keys)
+        sql = f"UPDATE {q(table.name)} SET {sets} WHERE {match}"
+        ordered = encoded.select([*updates, *keys])
+        written = 0
+        for chunk in ordered.iter_slices(SQLITE_BATCH_ROWS):
+            written += max(conn.exec_driver_sql(sql, chunk.rows()).rowcount, 0)
+        return written
 
     def append(self, table_name: str, df: pl.DataFrame, *, conn: Connection | None = None) -> int:
         """Plain INSERT of every row (history and log tables with an autoincrement id)."""
@@ -364,6 +406,16 @@ def _decoder(sa_type: sa.types.TypeEngine, dialect: sa.engine.Dialect):  # noqa:
     if isinstance(sa_type, sa.Date) and not isinstance(sa_type, sa.DateTime):
         return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
     return None
+
+
+def _missing_required_columns(table: sa.Table, df: pl.DataFrame, keys: Sequence[str]) -> list[str]:
+    """NOT NULL columns without a default that the frame does not carry (so it cannot insert)."""
+    return [
+        c.name
+        for c in table.columns
+        if not c.nullable and c.name not in df.columns and c.name not in keys
+        and c.default is None and c.server_default is None and c.autoincrement is not True
+    ]
 
 
 def _dialect_insert(dialect: str):  # noqa: ANN202

@@ -341,10 +341,14 @@ def _store_product_page(store: Store, mall_id: str, shop: int, page: Any, result
         result.stored += store.upsert("cafe24_products", p_changed, conn=conn)
         written_v = store.upsert("cafe24_variants", v_changed, conn=conn)
         if vanished.height:
-            marks = vanished.with_columns(pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("deleted_at"))
-            result.details["variants_deleted"] = result.details.get("variants_deleted", 0) + store.upsert(
-                "cafe24_variants", marks, conn=conn
-            )
+            # An UPDATE, not an upsert: a partial row would trip NOT NULL columns on the INSERT side.
+            marked = conn.execute(
+                t_v.update()
+                .where(t_v.c.mall_id == mall_id, t_v.c.shop_no == shop,
+                       t_v.c.variant_code.in_(vanished["variant_code"].to_list()), t_v.c.deleted_at.is_(None))
+                .values(deleted_at=now)
+            ).rowcount
+            result.details["variants_deleted"] = result.details.get("variants_deleted", 0) + marked
     result.details["variants_stored"] = result.details.get("variants_stored", 0) + written_v
 
 
@@ -381,11 +385,12 @@ def _conclude_full_scan(store: Store, mall_id: str, result: SyncResult, scan: _S
         if not gone:
             continue
         with store.transaction() as conn:
-            stamp = pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("deleted_at")
-            marks = pl.DataFrame({"product_no": gone}, schema={"product_no": pl.Int64}).with_columns(
-                pl.lit(mall_id).alias("mall_id"), pl.lit(shop).cast(pl.Int64).alias("shop_no"), stamp
-            )
-            result.deleted += store.upsert("cafe24_products", marks.select("mall_id", "shop_no", "product_no", "deleted_at"), conn=conn)
+            result.deleted += conn.execute(
+                t_p.update()
+                .where(t_p.c.mall_id == mall_id, t_p.c.shop_no == shop, t_p.c.product_no.in_(gone),
+                       t_p.c.deleted_at.is_(None))
+                .values(deleted_at=now)
+            ).rowcount
             t_v = store.table("cafe24_variants")
             conn.execute(
                 t_v.update()
