@@ -638,7 +638,10 @@ class OrderSync:
     def _oms_items(self, order_ids: list[str], conn: sa.Connection) -> dict[str, dict[str, Any]]:
         t = tables.oms_order_items
         rows = self.store.read(
-            sa.select(t.c.order_item_code, t.c.status, t.c.created_at, t.c.status_changed_at).where(
+            sa.select(
+                t.c.order_item_code, t.c.status, t.c.created_at, t.c.status_changed_at, t.c.shipping_code,
+                t.c.tracking_number, t.c.carrier, t.c.shipped_at, t.c.delivered_at,
+            ).where(
                 t.c.mall_id == self.mall_id, t.c.order_id.in_(order_ids)
             ),
             conn=conn,

@@ -48,3 +48,14 @@ def test_oms_progress_is_kept_and_times_carried_over():
     m = mapped(frames(raw_order(status="N20")), {"SKU-RED": 5}, current)
     row = m.items.row(0, named=True)
     assert (row["status"], row["created_at"], row["status_changed_at"]) == (sm.RFP, earlier, earlier)
+
+
+def test_oms_tracking_number_kept_until_cafe24_has_one():
+    stored = {"20261126-0000001-01": {"status": sm.READY_TO_SHIP, "tracking_number": "OMS-123", "carrier": "0006"}}
+    m = mapped(frames(raw_order(status="N20")), {"SKU-RED": 5}, stored)
+    row = m.items.row(0, named=True)
+    assert (row["status"], row["tracking_number"], row["carrier"]) == (sm.READY_TO_SHIP, "OMS-123", "0006")
+    shipped = raw_order(status="N30")
+    shipped["items"][0].update(tracking_no="CJ-999", shipping_company_code="0006")
+    row = mapped(frames(shipped), {"SKU-RED": 5}, stored).items.row(0, named=True)
+    assert (row["status"], row["tracking_number"]) == (sm.IN_TRANSIT, "CJ-999")
