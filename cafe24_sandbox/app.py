@@ -62,7 +62,8 @@ class Sandbox:
                                    config.usage_quota_window)
         self.calls = CallLog(config.log_capacity)
         self.faults = FaultBook()
-        self.webhooks = WebhookEmitter(self.clock, config.webhook_url, config.webhook_key, config.webhook_timeout)
+        self.webhooks = WebhookEmitter(self.clock, config.webhook_url, config.webhook_key, config.webhook_timeout,
+                                       config.webhook_duplicate_rate, config.seed)
         self.oauth = OAuthEndpoints(self.tokens, config, set(config.malls))
         self.app = Starlette(routes=[
             Route("/{mall_id}/api/v2/oauth/authorize", self.oauth.authorize, methods=["GET"]),

@@ -81,11 +81,17 @@ class SandboxConfig:
     missing_image_ratio: float = 0.05
     order_date_window_months: int = 3  # [H] orders: start/end at most 3 months apart
     require_order_dates: bool = True  # [L] 422 when start_date/end_date are missing (unless order_id given)
+    # Share of seeded orders hidden from date-window paging and counts (found only by order_id),
+    # like orders a real sync misses and reconciliation must find. 0 = none.
+    hidden_order_ratio: float = 0.0
+    # Registered redirect URIs; None accepts any (a mismatch gives Cafe24's invalid_request). [M]
+    registered_redirect_uris: list[str] | None = None
 
     # Webhooks: emitted when set.
     webhook_url: str | None = None
     webhook_key: str = "sandbox-webhook-key"
     webhook_timeout: float = 5.0
+    webhook_duplicate_rate: float = 0.0  # share of events delivered twice (receivers must dedupe)
 
     log_capacity: int = 5000  # call-log ring buffer per mall
     now: Callable[[], datetime] = _utc_now  # time source (UTC, tz-aware); tests may shift it
@@ -102,5 +108,7 @@ class SandboxConfig:
             raise ValueError("leak_rate and bucket_capacity must be positive")
         if self.shops_per_mall < 1:
             raise ValueError("shops_per_mall must be >= 1")
+        if not 0.0 <= self.hidden_order_ratio <= 1.0 or not 0.0 <= self.webhook_duplicate_rate <= 1.0:
+            raise ValueError("hidden_order_ratio and webhook_duplicate_rate must be between 0 and 1")
         if self.product_default_order not in ("asc", "desc"):
             raise ValueError("product_default_order must be 'asc' or 'desc'")

@@ -167,7 +167,8 @@ class OAuthEndpoints:
         if query.get("client_id") != self.config.client_id:
             return _oauth_error(401, "invalid_client", "Invalid client_id")
         redirect_uri = query.get("redirect_uri")
-        if not redirect_uri:
+        registered = self.config.registered_redirect_uris
+        if not redirect_uri or (registered is not None and redirect_uri not in registered):
             return _oauth_error(400, "invalid_request", "The redirect_uri added by Cafe24 Developers is invalid.")
         scopes = _parse_scopes(query.get("scope"))
         unknown = [s for s in scopes if s not in ALL_SCOPES]

@@ -220,6 +220,7 @@ def seed_orders(mall: MallState, config: SandboxConfig, now: float) -> None:
     seen_members: set[str] = set()
     claim_seq = 0
     two_shops = config.shops_per_mall >= 2
+    hidden_ratio = config.hidden_order_ratio
     for order_ts in times:
         customer = customers[int(rand() * n_customers)]
         order = Order(idx=0, order_id=mall.new_order_id(order_ts),
@@ -251,6 +252,8 @@ def seed_orders(mall: MallState, config: SandboxConfig, now: float) -> None:
                 item.claim_code = ids.claim_code(ids.kst_day(order_ts), claim_seq)
             _apply_seeded_status(order, item, item_status, rand, now)
         _seed_shipment(mall, order, rng)
+        if hidden_ratio and rand() < hidden_ratio:
+            order.hidden = True
         mall.add_order(order, index=False)
     mall.rebuild_order_indexes()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import threading
 import time
 import uuid
@@ -20,8 +21,11 @@ from cafe24_sandbox.clock import Clock, iso_kst
 
 
 class WebhookEmitter:
-    def __init__(self, clock: Clock, url: str | None, key: str, timeout: float) -> None:
+    def __init__(self, clock: Clock, url: str | None, key: str, timeout: float, duplicate_rate: float = 0.0,
+                 seed: int = 0) -> None:
         self.clock = clock
+        self.duplicate_rate = duplicate_rate
+        self._rng = random.Random(seed)
         self.url = url
         self.key = key
         self.timeout = timeout
@@ -44,6 +48,8 @@ class WebhookEmitter:
                    "resource": {"mall_id": mall_id, "event_shop_no": str(shop_no), **resource}}
         self._ensure_thread()
         self._queue.put((mall_id, event_no, payload, "G"))
+        if self.duplicate_rate and self._rng.random() < self.duplicate_rate:
+            self._queue.put((mall_id, event_no, payload, "G"))  # Cafe24 may deliver an event twice
 
     def _ensure_thread(self) -> None:
         with self._lock:

@@ -173,3 +173,18 @@ def test_injected_truncated_body(sandbox, client):
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.content)
     assert client.get("products").json()["products"]
+
+
+def test_webhook_duplicates_when_configured(sandbox_factory):
+    receiver = HTTPServer(("127.0.0.1", 0), _Receiver)
+    _Receiver.received = []
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        server = sandbox_factory(webhook_url=f"http://127.0.0.1:{receiver.server_port}/hook",
+                                 webhook_duplicate_rate=1.0)
+        made = httpx.post(f"{server.base_url}/_sandbox/demomall/orders", json={"status": "N10"}).json()["orders"][0]
+        httpx.get(f"{server.base_url}/_sandbox/demomall/webhooks/logs", params={"wait": 5})
+        placed = [b for _, b in _Receiver.received if b["event_no"] == 90023]
+        assert len(placed) == 2 and placed[0] == placed[1] and placed[0]["resource"]["order_id"] == made["order_id"]
+    finally:
+        receiver.shutdown()

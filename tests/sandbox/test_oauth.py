@@ -152,3 +152,14 @@ def test_custom_credentials(sandbox_factory):
     server = sandbox_factory(client_id="my-app", client_secret="s3cret")
     assert sandbox_tokens(server)["client_id"] == "my-app"
     assert "s3cret" not in repr(server)
+
+
+def test_unregistered_redirect_uri_is_rejected(sandbox_factory):
+    server = sandbox_factory(registered_redirect_uris=[REDIRECT_URI])
+    response = httpx.get(f"{server.api_base('demomall')}/api/v2/oauth/authorize", params={
+        "response_type": "code", "client_id": server.client_id, "state": "s",
+        "redirect_uri": "https://evil.example.com/cb"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_request",
+                               "error_description": "The redirect_uri added by Cafe24 Developers is invalid."}
+    assert _code(server)  # the registered one works

@@ -230,3 +230,18 @@ def test_hidden_orders_are_only_found_by_id(sandbox, client):
     listed = [o["order_id"] for o in _all_orders(client, _window(1))]
     assert made["order_id"] not in listed
     assert client.get("orders", params={"order_id": made["order_id"]}).json()["orders"]
+
+
+def test_seeded_hidden_orders_are_missing_from_paging_and_counts(sandbox_factory):
+    server = sandbox_factory(orders=300, hidden_order_ratio=0.1, shops_per_mall=1)
+    hidden = [o.order_id for o in server.state.malls["demomall"].orders if o.hidden]
+    assert hidden
+    with sandbox_client(server) as c:
+        now = datetime.now(KST)
+        listed = set()
+        for end_days in (0, 60):
+            window = _window(59, now - timedelta(days=end_days))
+            listed |= {o["order_id"] for o in _all_orders(c, window)}
+        assert len(listed) == 300 - len(hidden) and not listed & set(hidden)
+        found = c.get("orders", params={"order_id": ",".join(hidden[:100]), "limit": 100}).json()["orders"]
+        assert len(found) == min(100, len(hidden))
