@@ -11,7 +11,6 @@ from datetime import timedelta
 import dagster as dg
 
 from cafe24_pipeline.cafe24.connect import list_connections
-from cafe24_pipeline.cafe24.errors import Cafe24Error
 from cafe24_pipeline.cafe24.keepalive import keep_alive
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 
@@ -64,4 +63,4 @@ def _table(connections) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["cafe24_connections", "KeepAliveConfig", "Cafe24Error"]
+__all__ = ["cafe24_connections", "KeepAliveConfig"]

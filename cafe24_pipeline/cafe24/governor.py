@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from collections.abc import Mapping
 
 from cafe24_pipeline.cafe24.clock import SYSTEM_CLOCK, Clock

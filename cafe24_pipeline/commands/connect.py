@@ -51,7 +51,6 @@ def connect_command(
     initial_sync: bool = typer.Option(True, "--initial-sync/--no-initial-sync", help="Import catalogue and 90 days of orders."),
 ) -> None:
     """Store the mall's tokens, register the mall, and run the initial import."""
-    from cafe24_pipeline.cafe24.auth import OAuthClient  # noqa: F401  (fail early on import problems)
     from cafe24_pipeline.cafe24.connect import ConnectError, connect_mall
     from cafe24_pipeline.cafe24.crypto import TokenKeyError
     from cafe24_pipeline.cafe24.errors import Cafe24Error, TokenExchangeError

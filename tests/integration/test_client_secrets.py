@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cafe24_pipeline.assets.connections import cafe24_connections
 from cafe24_pipeline.cafe24.auth import OAuthClient
-from cafe24_pipeline.cafe24.connect import connect_mall, load_connection, open_client
+from cafe24_pipeline.cafe24.connect import load_connection, open_client
 from cafe24_pipeline.cafe24.crypto import TokenCipher
 from cafe24_pipeline.cafe24.errors import Cafe24Error, ReauthRequired
 from cafe24_pipeline.cafe24.keepalive import keep_alive

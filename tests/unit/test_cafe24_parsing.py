@@ -10,7 +10,6 @@ import pytest
 from cafe24_pipeline.cafe24 import models as m
 from cafe24_pipeline.cafe24.errors import MalformedRecord
 from cafe24_pipeline.cafe24.parsing import (
-    KST,
     FieldError,
     format_kst_datetime,
     parse_bool,
