@@ -32,7 +32,8 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "mall.read_shipping",
 )
 
-TOKEN_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Shorter than the store's 30 s SQLite busy timeout: a refresh holds the write lock while it waits.
+TOKEN_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
 def authorize_url(
