@@ -20,7 +20,7 @@ from starlette.responses import Response
 from cafe24_sandbox.responses import FastJSONResponse as JSONResponse
 from starlette.routing import Route
 
-from cafe24_sandbox import api_misc, api_orders, api_products, control
+from cafe24_sandbox import api_claims, api_misc, api_orders, api_products, control
 from cafe24_sandbox.bucket import RateLimiter
 from cafe24_sandbox.clock import Clock
 from cafe24_sandbox.config import SandboxConfig
@@ -34,7 +34,7 @@ from cafe24_sandbox.seed import seed_mall
 from cafe24_sandbox.state import SandboxState
 from cafe24_sandbox.webhooks import WebhookEmitter
 
-ROUTERS: list[Router] = [api_products.router, api_orders.router, api_misc.router]
+ROUTERS: list[Router] = [api_products.router, api_orders.router, api_claims.router, api_misc.router]
 
 
 @dataclass

@@ -114,6 +114,7 @@ class Item:
     shipping_code: str | None = None
     claim_code: str | None = None
     status_additional_info: str | None = None
+    status_before_claim: str | None = None  # Cafe24's order_status_before_cs; restored when a claim is undone
 
     @property
     def order_item_code(self) -> str:

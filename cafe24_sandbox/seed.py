@@ -255,6 +255,7 @@ def seed_orders(mall: MallState, config: SandboxConfig, now: float) -> None:
         if hidden_ratio and rand() < hidden_ratio:
             order.hidden = True
         mall.add_order(order, index=False)
+    mall.claim_seq = claim_seq
     mall.rebuild_order_indexes()
 
 

@@ -309,6 +309,7 @@ def item_record(item: Item) -> dict[str, Any]:
                   "option_value": {"option_text": value, "value_no": position}}
                  for position, (name, value) in enumerate(variant.options, start=1)],
         supply_price=money(product.supply_price), individual_shipping_fee="0.00",
+        order_status_before_cs=item.status_before_claim,
     )
     return record
 

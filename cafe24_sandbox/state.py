@@ -58,6 +58,7 @@ class MallState:
         self.order_seq_by_day: dict[str, int] = defaultdict(int)
         self.shipment_seq: dict[str, int] = defaultdict(int)
         self.deleted_products: dict[int, Product] = {}  # kept so old order items still resolve
+        self.claim_seq = 0
 
     # ---- catalogue -------------------------------------------------------------------------
     def add_product(self, product: Product, *, index: bool = True) -> None:
@@ -222,6 +223,12 @@ class MallState:
             if status not in ("N00", "N02", "C47", "C48", "C49") and order.payment_ts is None:
                 order.payment_ts = order.events.get("pay_date", now)
             item.status = status
+
+    def next_claim_code(self) -> str:
+        """`C{YYYYMMDD}-NNNNNNN` for a new cancellation/return/exchange."""
+        with self.lock:
+            self.claim_seq += 1
+            return ids.claim_code(ids.kst_day(self.clock.ts()), self.claim_seq)
 
     def next_shipping_code(self, order_id: str) -> str:
         with self.lock:

@@ -1,0 +1,129 @@
+"""Admin API: order cancellations (before shipping), single and bulk, and undoing them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cafe24_sandbox.api_orders import _order, _target_items
+from cafe24_sandbox.api_products import multi_status
+from cafe24_sandbox.errors import ApiError, invalid, not_found
+from cafe24_sandbox.flows import move_items
+from cafe24_sandbox.models import Item, Order
+from cafe24_sandbox.params import flag_value, text_value
+from cafe24_sandbox.routing import Ctx, Router
+from cafe24_sandbox.state import MallState
+
+router = Router()
+WRITE = "mall.write_order"
+_CANCELLABLE = {"N00", "N10", "N20", "N21", "N22"}  # "before shipping"
+_STATUS = {"accepted": "C10", "canceling": "C34", "canceled": "C40"}
+
+
+def _claim_items(order: Order, request: dict[str, Any]) -> list[Item]:
+    entries = request.get("items")
+    if entries in (None, []):
+        return [i for i in order.items if i.status in _CANCELLABLE]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise invalid("items", "items must be a list of {order_item_code, quantity}.")
+    items, _ = _target_items(order, [e.get("order_item_code") for e in entries])
+    for entry, item in zip(entries, items):
+        if "quantity" in entry and entry["quantity"] != item.quantity:
+            raise invalid("items", "The sandbox cancels whole order items: quantity must equal the item's quantity.")
+    return items
+
+
+def create_cancellation(mall: MallState, server: Any, order: Order, request: dict[str, Any]) -> dict[str, Any]:
+    status = request.get("status")
+    if status not in _STATUS:
+        raise invalid("status", "status must be accepted, canceling or canceled.")
+    recover = flag_value("recover_inventory", request.get("recover_inventory", "F"))
+    if request.get("reason") is not None:
+        text_value("reason", request["reason"], max_length=2000)
+    items = _claim_items(order, request)
+    if not items:
+        raise ApiError(422, "There is no order item that can be cancelled. (parameter.items)", {})
+    target = _STATUS[status]
+    for item in items:
+        unpaid = item.status in ("N00", "N02")
+        wanted = "C49" if unpaid and target == "C40" else target
+        if item.status == wanted:
+            raise ApiError(409, "The requested content is identical to the existing content.", {})
+        if item.status not in _CANCELLABLE:
+            raise ApiError(422, f"The order item {item.order_item_code} in status {item.status} cannot be cancelled "
+                                "(only before shipping). (parameter.items)", {})
+    claim_code = mall.next_claim_code()
+    with mall.lock:
+        for item in items:
+            item.status_before_claim = item.status
+            item.claim_code = claim_code
+            if recover == "T":
+                item.variant.quantity += item.quantity
+            if item.shipping_code and order.shipments:
+                for shipment in order.shipments:
+                    if item.seq in shipment.item_seqs:
+                        shipment.item_seqs.remove(item.seq)
+                order.shipments = [s for s in order.shipments if s.item_seqs]
+                item.shipping_code = None
+    unpaid_items = [i for i in items if i.status_before_claim in ("N00", "N02")]
+    paid_items = [i for i in items if i not in unpaid_items]
+    if paid_items:
+        move_items(mall, server, paid_items, target)
+    if unpaid_items:
+        move_items(mall, server, unpaid_items, "C49" if target == "C40" else target)
+    return {"shop_no": order.shop_no, "order_id": order.order_id, "status": status, "claim_code": claim_code,
+            "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]}
+
+
+@router.add("POST", "orders/{order_id}/cancellation", WRITE)
+async def post_cancellation(ctx: Ctx) -> tuple[int, dict[str, Any]]:
+    return 201, {"cancellation": create_cancellation(ctx.mall, ctx.server, _order(ctx), ctx.request_object())}
+
+
+@router.add("POST", "cancellation", WRITE)
+async def post_cancellations(ctx: Ctx) -> tuple[int, dict[str, Any]]:
+    results: list[tuple[int, dict[str, Any]]] = []
+    for entry in ctx.request_list(100):
+        order_id = entry.get("order_id")
+        try:
+            if not isinstance(order_id, str):
+                raise invalid("order_id", "order_id is required.")
+            results.append((200, create_cancellation(ctx.mall, ctx.server, _order(ctx, order_id), entry)))
+        except ApiError as error:
+            results.append((error.status, {"order_id": order_id,
+                                           "error": {"code": error.status, "message": error.message}}))
+    status, body = multi_status(results, "cancellation")
+    return (201 if status == 200 else status), body
+
+
+@router.add("PUT", "orders/{order_id}/cancellation/{claim_code}", WRITE)
+async def put_cancellation(ctx: Ctx) -> tuple[int, dict[str, Any]]:
+    """`undone: "T"` withdraws the cancellation: items go back to the status they had before it."""
+    order = _order(ctx)
+    code = ctx.params["claim_code"]
+    request = ctx.request_object()
+    items = [i for i in order.items if i.claim_code == code and i.status.startswith("C")]
+    if not items:
+        raise not_found("cancellation")
+    recover = flag_value("recover_inventory", request.get("recover_inventory", "F"))
+    undone = request.get("undone")
+    if undone == "T":
+        if any(i.status in ("C40", "C41", "C42", "C43", "C47", "C48", "C49") for i in items):
+            raise ApiError(422, "A completed cancellation cannot be undone. (parameter.undone)", {})
+        for previous in {i.status_before_claim or "N10" for i in items}:
+            group = [i for i in items if (i.status_before_claim or "N10") == previous]
+            with ctx.mall.lock:
+                for item in group:
+                    item.status = previous  # back to where it was; its event dates stay as they were
+                    item.status_before_claim = None
+                    if recover == "T":
+                        item.variant.quantity -= item.quantity
+    elif request.get("status") == "canceling":
+        move_items(ctx.mall, ctx.server, items, "C34")
+    else:
+        raise invalid("undone", "Send undone=T or status=canceling.")
+    return 200, {"cancellation": {
+        "shop_no": order.shop_no, "order_id": order.order_id, "claim_code": code, "recover_inventory": recover,
+        "items": [{"order_item_code": i.order_item_code} for i in items], "undone": undone,
+        "add_memo_too": request.get("add_memo_too", "F"), "undone_reason_type": request.get("undone_reason_type"),
+        "undone_reason": request.get("undone_reason"), "expose_order_detail": request.get("expose_order_detail"),
+        "exposed_undone_reason": request.get("exposed_undone_reason")}}
