@@ -36,7 +36,7 @@ from cafe24_pipeline.oms.order_mapping import map_orders
 from cafe24_pipeline.oms.status_map import OPEN_CODES
 from cafe24_pipeline.store import Store
 from cafe24_pipeline.store import schema as tables
-from cafe24_pipeline.sync.order_frames import OrderFrames, OrderRecordError, concat_frames, order_frames
+from cafe24_pipeline.sync.order_frames import OrderFrames, order_frames
 from cafe24_pipeline.sync.order_history import StoredItem, diff_statuses
 
 KST = ZoneInfo("Asia/Seoul")
@@ -504,10 +504,7 @@ class OrderSync:
                 report.skipped.append({"id": order.order_id, "reason": "order came without items"})
                 continue
             good.append(order)
-        try:
-            return order_frames(self.mall_id, good, synced_at=self.clock(), imported_backfill=imported_backfill)
-        except OrderRecordError as exc:  # pragma: no cover - filtered above
-            raise RuntimeError(str(exc)) from exc
+        return order_frames(self.mall_id, good, synced_at=self.clock(), imported_backfill=imported_backfill)
 
     def _orders_of(self, result: Iterable[Any], report: SyncReport) -> Iterator[Order]:
         """`get_orders` may yield pages or orders; accept both."""
