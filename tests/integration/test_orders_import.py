@@ -40,3 +40,14 @@ def test_90_day_import_equals_sandbox_in_both_shops_and_rerun_adds_nothing(tmp_p
             sync.sync_new_orders()
         assert counts(env.store) == after
         assert stored_orders(env.store) == expected
+
+
+def test_import_since_a_date_takes_exactly_those_days_and_refuses_the_future(tmp_path, sqlite_store_url):
+    with orders_env(tmp_path, sqlite_store_url, orders=200) as env:
+        since = env.today() - timedelta(days=10)
+        with env.sync() as sync:
+            report = sync.initial_import(since=since)
+            assert stored_orders(env.store) == env.sandbox_orders(since)
+            assert report.days[0] == env.today().isoformat()  # today first
+            with pytest.raises(ValueError, match="future"):
+                sync.initial_import(since=env.today() + timedelta(days=1))
