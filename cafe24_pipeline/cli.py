@@ -6,9 +6,17 @@ what happened. Each command group lives in `cafe24_pipeline/commands/` and is re
 
 from __future__ import annotations
 
-import typer
+import warnings
 
-from cafe24_pipeline.commands import register_all
+import typer
+from dagster import BetaWarning, PreviewWarning
+
+# The CLI's users are operators: Dagster's API-stability notices are for the developers who chose
+# those APIs (pinned in pyproject), not for them.
+warnings.filterwarnings("ignore", category=BetaWarning)
+warnings.filterwarnings("ignore", category=PreviewWarning)
+
+from cafe24_pipeline.commands import register_all  # noqa: E402
 
 app = typer.Typer(
     name="cafe24-pipeline",

@@ -23,9 +23,20 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
+LOCAL_INSTANCE_YAML = """\
+# Local Dagster instance of cafe24-pipeline (written by the CLI on first use): SQLite storage in
+# this folder. For production use deploy/dagster.yaml (PostgreSQL) instead.
+telemetry:
+  enabled: false
+"""
+
+
 def local_instance(settings: Settings) -> DagsterInstance:
-    """The persistent instance the CLI and `dagster dev` share."""
+    """The persistent instance the CLI and `dagster dev` share (an existing dagster.yaml is kept)."""
     home = dagster_home(settings)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(LOCAL_INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
 

@@ -8,9 +8,6 @@ steps still make sense on their own, so callers decide whether to go on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from cafe24_pipeline.commands.common import console, err_console
 from cafe24_pipeline.settings import Settings
 
@@ -45,16 +42,17 @@ def _inventory(settings: Settings, mall: str) -> str:
 
 
 def _orders(settings: Settings, mall: str) -> str:
+    """The first orders run of a mall imports its last 90 days (today and the 89 before, KST), newest first."""
     from cafe24_pipeline.commands.sync_orders import run_order_job
 
-    since = datetime.now(ZoneInfo("Asia/Seoul")).date() - timedelta(days=ORDER_HISTORY_DAYS)
-    report = run_order_job(settings, mall, "orders_new_job", since=since)
+    report = run_order_job(settings, mall, "orders_new_job")
     if not report.success or report.errors:
         raise InitialImportError("; ".join(report.errors) or f"run {report.run_id} failed")
     s = report.summary
+    skipped = f", {s['skipped']} skipped" if s.get("skipped") else ""
     return (
-        f"since {since}: {s.get('orders_stored', s.get('orders', '?'))} orders, "
-        f"{s.get('items_stored', s.get('items', '?'))} items"
+        f"fetched {s.get('fetched', '?')} orders; stored {s.get('stored_orders', '?')} new or changed orders "
+        f"with {s.get('stored_items', '?')} items{skipped}"
     )
 
 
