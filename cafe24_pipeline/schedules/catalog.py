@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster._utils.schedules import is_valid_cron_string
 
 from cafe24_pipeline.assets.catalog import (
     BRANDS,
@@ -29,12 +26,8 @@ from cafe24_pipeline.assets.catalog import (
     PRODUCTS,
     VARIANTS,
 )
-from cafe24_pipeline.partitions import (
-    KST,
-    MALLS_PARTITION_NAME,
-)
+from cafe24_pipeline.schedules.common import STREAM_TAG, cron_from_env, mall_day_schedule, mall_schedule
 
-MALL_TAG = "cafe24/mall_id"
 DEFAULT_INCREMENTAL_CRON = "*/30 * * * *"
 DEFAULT_FULL_SCAN_CRON = "30 3 * * *"
 DEFAULT_INVENTORY_CRON = "50 23 * * *"
@@ -49,92 +42,46 @@ def product_sync_config(mode: str, product_nos: list[int] | None = None, **extra
     return {"ops": {PRODUCT_SYNC_OP: {"config": config}}}
 
 
-catalog_job = dg.define_asset_job(
-    "catalog_job",
-    selection=dg.AssetSelection.assets(*CATALOG_ASSETS),
-    config=product_sync_config("full"),
-    tags={"cafe24/stream": "catalog_full"},
-    description="Full catalogue scan of one mall: categories, brands, every product and variant (deletions "
+def _product_scan_job(name: str, assets: list[dg.AssetKey], mode: str, stream: str, description: str):
+    """An asset job whose product step fetches in `mode`, tagged with its stream."""
+    return dg.define_asset_job(name, selection=dg.AssetSelection.assets(*assets), config=product_sync_config(mode),
+                               tags={STREAM_TAG: stream}, description=description)
+
+
+catalog_job = _product_scan_job(
+    "catalog_job", CATALOG_ASSETS, "full", "catalog_full",
+    "Full catalogue scan of one mall: categories, brands, every product and variant (deletions "
     "concluded only from a complete scan), then SKU links and the OMS master.",
 )
 
-catalog_incremental_job = dg.define_asset_job(
-    "catalog_incremental_job",
-    selection=dg.AssetSelection.assets(BRANDS, PRODUCTS, VARIANTS, OMS_LISTINGS, OMS_PRODUCTS),
-    config=product_sync_config("auto"),
-    tags={"cafe24/stream": "catalog_incremental"},
-    description="Products changed since the last run (updated-date window with overlap; the full import when "
+catalog_incremental_job = _product_scan_job(
+    "catalog_incremental_job", [BRANDS, PRODUCTS, VARIANTS, OMS_LISTINGS, OMS_PRODUCTS], "auto", "catalog_incremental",
+    "Products changed since the last run (updated-date window with overlap; the full import when "
     "the mall was never synced), brands, then SKU links and the OMS master.",
 )
 
 inventory_snapshot_job = dg.define_asset_job(
     "inventory_snapshot_job",
     selection=dg.AssetSelection.assets(INVENTORY_SNAPSHOTS),
-    tags={"cafe24/stream": "inventory_snapshot"},
+    tags={STREAM_TAG: "inventory_snapshot"},
     description="Today's (KST) stock per variant of one mall.",
 )
 
 catalog_jobs = [catalog_job, catalog_incremental_job, inventory_snapshot_job]
 
 
-def _malls(context: dg.ScheduleEvaluationContext) -> list[str]:
-    return sorted(context.instance.get_dynamic_partitions(MALLS_PARTITION_NAME))
-
-
-def _per_mall_schedule(name: str, job: dg.UnresolvedAssetJobDefinition, cron: str, description: str) -> dg.ScheduleDefinition:
-    @dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone=KST,
-                 default_status=dg.DefaultScheduleStatus.RUNNING, description=description)
-    def _schedule(context: dg.ScheduleEvaluationContext):
-        malls = _malls(context)
-        if not malls:
-            return dg.SkipReason("no mall connected yet (the dynamic 'malls' partition is empty)")
-        tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "manual"
-        return [
-            dg.RunRequest(run_key=f"{name}:{mall}:{tick}", partition_key=mall, tags={MALL_TAG: mall})
-            for mall in malls
-        ]
-
-    return _schedule
-
-
-def _inventory_schedule(cron: str) -> dg.ScheduleDefinition:
-    @dg.schedule(name="inventory_snapshot_schedule", job=inventory_snapshot_job, cron_schedule=cron,
-                 execution_timezone=KST, default_status=dg.DefaultScheduleStatus.RUNNING,
-                 description="Daily stock snapshot of every connected mall for the current KST day.")
-    def _schedule(context: dg.ScheduleEvaluationContext):
-        malls = _malls(context)
-        if not malls:
-            return dg.SkipReason("no mall connected yet (the dynamic 'malls' partition is empty)")
-        when = context.scheduled_execution_time or datetime.now(ZoneInfo(KST))
-        day = when.astimezone(ZoneInfo(KST)).date().isoformat()
-        return [
-            dg.RunRequest(
-                run_key=f"inventory_snapshot:{mall}:{day}",
-                partition_key=dg.MultiPartitionKey({"mall": mall, "day": day}),
-                tags={MALL_TAG: mall},
-            )
-            for mall in malls
-        ]
-
-    return _schedule
-
-
 def build_catalog_schedules(env: Mapping[str, str] | None = None) -> list[dg.ScheduleDefinition]:
     """The three catalogue schedules with cadences from `env` (os.environ by default)."""
     env = os.environ if env is None else env
-
-    def cron(name: str, default: str) -> str:
-        value = (env.get(name) or "").strip() or default
-        if len(value.split()) != 5 or not is_valid_cron_string(value):
-            raise ValueError(f"{name}={value!r} is not a 5-field cron string (e.g. {default!r})")
-        return value
-
     return [
-        _per_mall_schedule("catalog_incremental_schedule", catalog_incremental_job,
-                           cron("CAFE24_CATALOG_INCREMENTAL_CRON", DEFAULT_INCREMENTAL_CRON),
-                           "Pull Cafe24 product edits into the mirror and the OMS master."),
-        _per_mall_schedule("catalog_full_scan_schedule", catalog_job,
-                           cron("CAFE24_CATALOG_FULL_SCAN_CRON", DEFAULT_FULL_SCAN_CRON),
-                           "Full catalogue scan: catches edits that do not bump updated_date and detects deletions."),
-        _inventory_schedule(cron("CAFE24_INVENTORY_SNAPSHOT_CRON", DEFAULT_INVENTORY_CRON)),
+        mall_schedule("catalog_incremental_schedule", catalog_incremental_job,
+                      cron_from_env(env, "CAFE24_CATALOG_INCREMENTAL_CRON", DEFAULT_INCREMENTAL_CRON),
+                      "Pull Cafe24 product edits into the mirror and the OMS master."),
+        mall_schedule("catalog_full_scan_schedule", catalog_job,
+                      cron_from_env(env, "CAFE24_CATALOG_FULL_SCAN_CRON", DEFAULT_FULL_SCAN_CRON),
+                      "Full catalogue scan: catches edits that do not bump updated_date and detects deletions."),
+        mall_day_schedule("inventory_snapshot_schedule", inventory_snapshot_job,
+                          cron_from_env(env, "CAFE24_INVENTORY_SNAPSHOT_CRON", DEFAULT_INVENTORY_CRON),
+                          "Daily stock snapshot of every connected mall for the current KST day.",
+                          run_key_prefix="inventory_snapshot"),
     ]

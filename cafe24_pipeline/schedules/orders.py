@@ -21,11 +21,10 @@ Cadences are cron strings from the environment (Asia/Seoul time), read when the 
 
 import os
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import dagster as dg
-from dagster import OpExecutionContext, ScheduleEvaluationContext
+from dagster import OpExecutionContext
 
 from cafe24_pipeline.assets.orders import (
     MIRROR_KEYS,
@@ -34,13 +33,12 @@ from cafe24_pipeline.assets.orders import (
     cafe24_order_days,
     oms_orders,
 )
-from cafe24_pipeline.partitions import KST, MALLS_PARTITION_NAME, mall_order_day_partitions, malls_partitions
+from cafe24_pipeline.partitions import mall_order_day_partitions, malls_partitions
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 from cafe24_pipeline.resources.store import StoreResource
+from cafe24_pipeline.schedules.common import MALL_TAG, STREAM_TAG, cron_from_env, mall_day_schedule, mall_schedule
 from cafe24_pipeline.sync.orders import STREAM_NEW, STREAM_STATUS, OrderSync, OrderSyncConfig, SyncReport
 
-MALL_TAG = "cafe24/mall_id"
-STREAM_TAG = "cafe24/stream"
 ORDER_STREAMS = ("orders_new", "order_status", "orders_import", "order_reconciliation")
 DEFAULT_NEW_CRON = "*/5 * * * *"
 DEFAULT_STATUS_CRON = "*/30 * * * *"
@@ -155,10 +153,6 @@ order_reconciliation_job = dg.define_asset_job(
 order_jobs = [orders_new_job, order_status_job, orders_import_job, order_reconciliation_job]
 
 
-def _malls(context: ScheduleEvaluationContext) -> list[str]:
-    return sorted(context.instance.get_dynamic_partitions(MALLS_PARTITION_NAME))
-
-
 def mall_busy(instance: dg.DagsterInstance, mall_id: str) -> bool:
     """True while an order run for this mall is queued or running."""
     for stream in ORDER_STREAMS:
@@ -170,63 +164,17 @@ def mall_busy(instance: dg.DagsterInstance, mall_id: str) -> bool:
     return False
 
 
-def _poll_schedule(name: str, job: dg.JobDefinition, cron: str, description: str) -> dg.ScheduleDefinition:
-    @dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone=KST,
-                 default_status=dg.DefaultScheduleStatus.RUNNING, description=description)
-    def _schedule(context: ScheduleEvaluationContext):
-        malls = _malls(context)
-        if not malls:
-            return dg.SkipReason("no mall connected yet (the dynamic 'malls' partition is empty)")
-        tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "manual"
-        requests, busy = [], []
-        for mall in malls:
-            if mall_busy(context.instance, mall):
-                busy.append(mall)
-                continue
-            requests.append(dg.RunRequest(run_key=f"{name}:{mall}:{tick}", partition_key=mall, tags={MALL_TAG: mall}))
-        if not requests:
-            return dg.SkipReason(f"an order run is still in progress for {', '.join(busy)}")
-        return requests
-
-    return _schedule
-
-
-def _reconcile_schedule(cron: str) -> dg.ScheduleDefinition:
-    @dg.schedule(name="order_reconciliation_schedule", job=order_reconciliation_job, cron_schedule=cron,
-                 execution_timezone=KST, default_status=dg.DefaultScheduleStatus.RUNNING,
-                 description="Reconcile the previous KST day's orders of every connected mall.")
-    def _schedule(context: ScheduleEvaluationContext):
-        malls = _malls(context)
-        if not malls:
-            return dg.SkipReason("no mall connected yet (the dynamic 'malls' partition is empty)")
-        when = context.scheduled_execution_time or datetime.now(ZoneInfo(KST))
-        day = (when.astimezone(ZoneInfo(KST)).date() - timedelta(days=1)).isoformat()
-        return [
-            dg.RunRequest(
-                run_key=f"order_reconciliation:{mall}:{day}",
-                partition_key=dg.MultiPartitionKey({"mall": mall, "day": day}),
-                tags={MALL_TAG: mall},
-            )
-            for mall in malls
-        ]
-
-    return _schedule
-
-
 def build_order_schedules(env: Mapping[str, str] | None = None) -> list[dg.ScheduleDefinition]:
     """The three order schedules with cadences from `env` (os.environ by default)."""
     env = os.environ if env is None else env
-
-    def cron(name: str, default: str) -> str:
-        value = (env.get(name) or "").strip() or default
-        if not dg.is_valid_cron_string(value) if hasattr(dg, "is_valid_cron_string") else len(value.split()) != 5:
-            raise ValueError(f"{name}={value!r} is not a 5-field cron string (e.g. {default!r})")
-        return value
-
     return [
-        _poll_schedule("orders_new_schedule", orders_new_job, cron("CAFE24_ORDERS_NEW_CRON", DEFAULT_NEW_CRON),
-                       "New Cafe24 orders of every connected mall."),
-        _poll_schedule("order_status_schedule", order_status_job, cron("CAFE24_ORDER_STATUS_CRON", DEFAULT_STATUS_CRON),
-                       "Cafe24 order status changes of every connected mall."),
-        _reconcile_schedule(cron("CAFE24_ORDER_RECONCILE_CRON", DEFAULT_RECONCILE_CRON)),
+        mall_schedule("orders_new_schedule", orders_new_job, cron_from_env(env, "CAFE24_ORDERS_NEW_CRON", DEFAULT_NEW_CRON),
+                      "New Cafe24 orders of every connected mall.", busy=mall_busy, busy_reason="an order run"),
+        mall_schedule("order_status_schedule", order_status_job,
+                      cron_from_env(env, "CAFE24_ORDER_STATUS_CRON", DEFAULT_STATUS_CRON),
+                      "Cafe24 order status changes of every connected mall.", busy=mall_busy, busy_reason="an order run"),
+        mall_day_schedule("order_reconciliation_schedule", order_reconciliation_job,
+                          cron_from_env(env, "CAFE24_ORDER_RECONCILE_CRON", DEFAULT_RECONCILE_CRON),
+                          "Reconcile the previous KST day's orders of every connected mall.",
+                          run_key_prefix="order_reconciliation", days_back=1),
     ]

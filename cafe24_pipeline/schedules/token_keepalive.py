@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import dagster as dg
 
+from cafe24_pipeline.partitions import KST
+from cafe24_pipeline.schedules.common import STREAM_TAG
+
 token_keepalive_job = dg.define_asset_job(
     "token_keepalive_job",
     selection=dg.AssetSelection.assets("cafe24_connections"),
     description="Refresh the tokens of quiet malls and check refresh-token expiry.",
-    tags={"cafe24/stream": "token_keepalive"},
+    tags={STREAM_TAG: "token_keepalive"},
 )
 
 token_keepalive_schedule = dg.ScheduleDefinition(
     name="token_keepalive",
     job=token_keepalive_job,
     cron_schedule="17 */6 * * *",
-    execution_timezone="Asia/Seoul",
+    execution_timezone=KST,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Keeps every connected mall's 14-day refresh token alive.",
 )
