@@ -97,7 +97,7 @@ def _matching_orders(ctx: Ctx) -> Iterator[Order]:
         raise invalid("sort", "sort must be order_date or pay_date.")
     if direction not in (None, "", "asc", "desc"):
         raise invalid("order", "order must be asc or desc.")
-    descending = direction == "desc"
+    descending = (direction or ctx.server.config.order_default_order) == "desc"
     if order_ids is not None:
         found = [mall.orders_by_id[o] for o in order_ids if o in mall.orders_by_id]
         candidates: Iterator[Order] = iter(found)
@@ -127,6 +127,14 @@ def _embed(ctx: Ctx) -> set[str]:
     return set(csv_param(ctx.query, "embed") or []) & _EMBEDS
 
 
+def _restrict(record: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    """`fields=a,b`: only those keys (embedded sub-resources stay)."""
+    if not fields:
+        return record
+    keep = set(fields) | {"items", "receivers", "buyer"}
+    return {k: v for k, v in record.items() if k in keep}
+
+
 @router.add("GET", "orders", READ)
 async def list_orders(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     limit = int_param(ctx.query, "limit", 10, minimum=1, maximum=ORDER_LIMIT)
@@ -134,7 +142,9 @@ async def list_orders(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     embed = _embed(ctx)
     page = list(itertools.islice(_matching_orders(ctx), offset, offset + limit + 1))
     more = len(page) > limit
-    body: dict[str, Any] = {"orders": [order_record(o, ORDER_LIST_BASE, embed) for o in page[:limit]]}
+    fields = csv_param(ctx.query, "fields")
+    body: dict[str, Any] = {"orders": [_restrict(order_record(o, ORDER_LIST_BASE, embed), fields)
+                                       for o in page[:limit]]}
     links = []
     base = f"https://{ctx.mall.mall_id}.cafe24api.com/api/v2/admin/orders?"
     params = {k: v for k, v in ctx.query.items() if k not in ("offset", "limit")}
@@ -170,7 +180,8 @@ def _order(ctx: Ctx, order_id: str | None = None) -> Order:
 
 @router.add("GET", "orders/{order_id}", READ)
 async def get_order(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    return 200, {"order": order_record(_order(ctx), ORDER_DETAIL_BASE, _embed(ctx))}
+    return 200, {"order": _restrict(order_record(_order(ctx), ORDER_DETAIL_BASE, _embed(ctx)),
+                                    csv_param(ctx.query, "fields"))}
 
 
 @router.add("GET", "orders/{order_id}/items", READ)

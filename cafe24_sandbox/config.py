@@ -73,6 +73,8 @@ class SandboxConfig:
     order_days: int = 120  # seeded orders span this many days before "now"
     # [L] default order of GET /products without sort/since_product_no: Cafe24's example lists newest first.
     product_default_order: str = "desc"
+    # [L] order of GET /orders without `order`: ascending by the date_type date.
+    order_default_order: str = "asc"
     # Embedded variants per product are capped like Cafe24 (the rest via /variants).
     embed_variant_cap: int = 100
     # How many products get a large option matrix (> embed cap); 0 disables.
@@ -110,5 +112,5 @@ class SandboxConfig:
             raise ValueError("shops_per_mall must be >= 1")
         if not 0.0 <= self.hidden_order_ratio <= 1.0 or not 0.0 <= self.webhook_duplicate_rate <= 1.0:
             raise ValueError("hidden_order_ratio and webhook_duplicate_rate must be between 0 and 1")
-        if self.product_default_order not in ("asc", "desc"):
-            raise ValueError("product_default_order must be 'asc' or 'desc'")
+        if self.product_default_order not in ("asc", "desc") or self.order_default_order not in ("asc", "desc"):
+            raise ValueError("product_default_order and order_default_order must be 'asc' or 'desc'")

@@ -245,3 +245,11 @@ def test_seeded_hidden_orders_are_missing_from_paging_and_counts(sandbox_factory
         assert len(listed) == 300 - len(hidden) and not listed & set(hidden)
         found = c.get("orders", params={"order_id": ",".join(hidden[:100]), "limit": 100}).json()["orders"]
         assert len(found) == min(100, len(hidden))
+
+
+def test_fields_and_descending_order(client):
+    rows = client.get("orders", params={**_window(), "limit": 5, "fields": "order_id,order_date",
+                                        "order": "desc"}).json()["orders"]
+    assert all(set(r) == {"order_id", "order_date"} for r in rows)
+    dates = [r["order_date"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
