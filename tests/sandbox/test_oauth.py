@@ -163,3 +163,14 @@ def test_unregistered_redirect_uri_is_rejected(sandbox_factory):
     assert response.json() == {"error": "invalid_request",
                                "error_description": "The redirect_uri added by Cafe24 Developers is invalid."}
     assert _code(server)  # the registered one works
+
+
+def test_now_provider_drives_token_times(sandbox_factory):
+    from datetime import timezone
+
+    fixed = datetime(2026, 3, 1, 3, 0, 0, tzinfo=timezone.utc)  # 12:00 KST
+    server = sandbox_factory(now=lambda: fixed)
+    body = sandbox_tokens(server)
+    assert body["issued_at"] == "2026-03-01T12:00:00.000"
+    assert body["expires_at"] == "2026-03-01T14:00:00.000"
+    assert body["refresh_token_expires_at"] == "2026-03-15T12:00:00.000"
