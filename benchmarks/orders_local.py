@@ -4,13 +4,17 @@ No API calls: raw order JSON shaped like Cafe24's (money strings, KST datetimes,
 fed page by page (1,000 orders, Cafe24's page size) through the same path a sync takes: `Order.from_api`
 → `order_frames` → `OrderSync._write` (history diff, OMS mapping, upserts in one transaction per page),
 once on an empty store (inserts) and once again (a re-run: every row exists, nothing changes).
-Writes benchmarks/results/orders_local.json.
+Pages are generated one at a time (outside the timed stages) and dropped after writing, as a sync
+streams them, so the peak RSS reported is that of the streamed path, not of 100,000 orders at once.
+Writes benchmarks/results/orders_local.json; `cpu_s` is this process's CPU time (PostgreSQL's own
+work runs in its server process and shows only in the wall-clock figures).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -27,6 +31,7 @@ from cafe24_pipeline.sync.orders import KST, OrderSync, SyncReport  # noqa: E402
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))
 PAGE = 1000
+API_CEILING_ORDERS_PER_S = 2 * 1000  # Cafe24: 2 calls/s sustained x 1,000 orders per call
 STATUSES = ["N10", "N20", "N21", "N30", "N40", "C40", "R00"]
 
 
@@ -57,15 +62,16 @@ def raw_page(start: int, size: int, base: datetime) -> list[dict]:
 def run(url: str) -> dict:
     store = Store.open(url)
     base = datetime.now(timezone.utc)
-    pages = [raw_page(i, min(PAGE, ORDERS - i), base) for i in range(0, ORDERS, PAGE)]
     result = {}
     try:
         sync = OrderSync(store, None, "benchmall")
         for label in ("first_import", "rerun"):
             parse = transform = write = 0.0
             report = SyncReport("benchmall", label)
-            for raw in pages:
-                t0 = time.perf_counter()
+            cpu = 0.0
+            for start in range(0, ORDERS, PAGE):
+                raw = raw_page(start, min(PAGE, ORDERS - start), base)
+                c0, t0 = time.process_time(), time.perf_counter()
                 orders = [Order.from_api(r) for r in raw]
                 t1 = time.perf_counter()
                 frames = order_frames("benchmall", orders, synced_at=datetime.now(timezone.utc))
@@ -73,6 +79,7 @@ def run(url: str) -> dict:
                 with store.transaction() as conn:
                     sync._write(frames, report, source="poll", conn=conn)
                 t3 = time.perf_counter()
+                cpu += time.process_time() - c0
                 parse, transform, write = parse + t1 - t0, transform + t2 - t1, write + t3 - t2
             total = parse + transform + write
             result[label] = {
@@ -80,6 +87,9 @@ def run(url: str) -> dict:
                 "items_written": report.stored_items, "history_rows": report.history_rows,
                 "parse_s": round(parse, 2), "frames_s": round(transform, 2), "diff_map_upsert_s": round(write, 2),
                 "total_s": round(total, 2), "orders_per_s": round(ORDERS / total),
+                "cpu_s": round(cpu, 2),
+                "ceiling_ratio": round(ORDERS / total / API_CEILING_ORDERS_PER_S, 1),
+                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             }
             print(f"{store.dialect} {label}: {result[label]}", flush=True)
         counts = store.row_counts()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import polars as pl
 
@@ -64,95 +64,165 @@ class OmsMapping:
     unmapped: list[dict[str, str]]  # {"order_id", "order_item_code", "order_status"} with unknown codes
 
 
+CURRENT_ITEM_SCHEMA = {
+    "order_item_code": pl.String,
+    "status": pl.String,
+    "created_at": pl.Datetime("us", "UTC"),
+    "status_changed_at": pl.Datetime("us", "UTC"),
+    "shipping_code": pl.String,
+    "tracking_number": pl.String,
+    "carrier": pl.String,
+    "shipped_at": pl.Datetime("us", "UTC"),
+    "delivered_at": pl.Datetime("us", "UTC"),
+}
+CURRENT_CREATED_SCHEMA = {"order_id": pl.String, "created_at": pl.Datetime("us", "UTC")}
+
+
 def map_orders(
     orders: pl.DataFrame,
     items: pl.DataFrame,
     *,
     stock_by_sku: Mapping[str, int],
-    current_items: Mapping[str, Mapping[str, object]],
-    current_created_at: Mapping[str, datetime],
+    current_items: Mapping[str, Mapping[str, object]] | pl.DataFrame,
+    current_created_at: Mapping[str, datetime] | pl.DataFrame,
     now: datetime,
 ) -> OmsMapping:
     """OMS rows for `orders` (cafe24_orders shape) and their `items` (cafe24_order_items shape).
 
     `current_items` holds the stored OMS items by order_item_code (`status`, `created_at`,
     `status_changed_at`, and the shipping fields kept when Cafe24 has none) and `current_created_at` the OMS orders' creation times by order_id; both
-    may be empty. Creation and change times are carried over so re-runs rewrite identical rows.
-    """
-    order_rows = {r["order_id"]: r for r in orders.iter_rows(named=True)}
-    by_order: dict[str, list[dict]] = {}
-    for item in items.iter_rows(named=True):
-        by_order.setdefault(item["order_id"], []).append(item)
+    may be empty, and both may be given as frames (CURRENT_ITEM_SCHEMA / CURRENT_CREATED_SCHEMA columns,
+    as the store reads them). Creation and change times are carried over so re-runs rewrite identical rows.
 
-    oms_items: list[dict] = []
-    oms_orders: list[dict] = []
+    Only the status decisions run per item in Python (memoised: a page has few distinct cases);
+    the rows themselves are assembled by polars joins, so a page of 1,000 orders costs milliseconds.
+    """
+    current = _current_items_frame(current_items)
+    created = _current_created_frame(current_created_at)
+    joined = items.join(
+        current.rename({c: f"_cur_{c}" for c in current.columns if c != "order_item_code"}),
+        on="order_item_code", how="left", maintain_order="left",
+    )  # fmt: skip
+    order_ids: list[str] = joined["order_id"].to_list()
+    codes: list[str] = joined["order_item_code"].to_list()
+    cafe24_status: list[object] = joined["order_status"].to_list()
+    skus: list[str | None] = joined["sku"].to_list()
+    quantities: list[int | None] = joined["quantity"].to_list()
+    previous_status: list[str | None] = joined["_cur_status"].to_list()
+
+    by_order: dict[str, list[int]] = {}
+    for index, order_id in enumerate(order_ids):
+        by_order.setdefault(order_id, []).append(index)
+
     item_status: dict[str, str | None] = {}
     unmapped: list[dict[str, str]] = []
-    for order_id, its in by_order.items():
-        bad = [i for i in its if not is_known(i["order_status"])]
+    keep: list[int] = []  # rows of `joined` that become OMS items, grouped by order
+    statuses: list[str] = []
+    mapped_orders: list[str] = []
+    order_statuses: list[str] = []
+    merged: dict[tuple[str | None, str, bool], str] = {}
+    for order_id, rows in by_order.items():
+        bad = [r for r in rows if not is_known(cafe24_status[r])]
         if bad:
-            for i in bad:
+            for r in bad:
                 unmapped.append(
-                    {"order_id": order_id, "order_item_code": i["order_item_code"], "order_status": str(i["order_status"])}
+                    {"order_id": order_id, "order_item_code": codes[r], "order_status": str(cafe24_status[r])}
                 )
-            for i in its:
-                item_status[i["order_item_code"]] = None
+            for r in rows:
+                item_status[codes[r]] = None
             continue
         in_stock = order_in_stock(
-            (ItemNeed(i["sku"], int(i["quantity"] or 0), i["order_status"]) for i in its), stock_by_sku
+            (ItemNeed(skus[r], int(quantities[r] or 0), cafe24_status[r]) for r in rows), stock_by_sku  # type: ignore[arg-type]
         )
-        statuses = []
-        for i in its:
-            code = i["order_item_code"]
-            observed = map_code(i["order_status"], in_stock=in_stock, where=code)
-            stored = current_items.get(code) or {}
-            previous = stored.get("status")
-            status = merge_observed(previous, observed)  # type: ignore[arg-type]
-            statuses.append(status)
-            item_status[code] = status
-            oms_items.append(
-                {
-                    "mall_id": i["mall_id"],
-                    "order_item_code": code,
-                    "order_id": order_id,
-                    "shop_no": i["shop_no"],
-                    "sku": i["sku"],
-                    "quantity": i["quantity"],
-                    "status": status,
-                    # Cafe24's value when it has one; else keep what the OMS recorded (e.g. a tracking
-                    # number generated by fulfilment and not pushed yet).
-                    "shipping_code": i["shipping_code"] or stored.get("shipping_code"),
-                    "tracking_number": i["tracking_no"] or stored.get("tracking_number"),
-                    "carrier": i["shipping_company_code"] or stored.get("carrier"),
-                    "shipped_at": i["shipbegin_date"] or stored.get("shipped_at"),
-                    "delivered_at": i["shipend_date"] or stored.get("delivered_at"),
-                    "status_changed_at": now if previous != status else stored.get("status_changed_at"),
-                    "created_at": stored.get("created_at") or now,
-                    "updated_at": now,
-                }
-            )
-        order = order_rows.get(order_id)
-        if order is None:
-            raise ValueError(f"items of order {order_id} given without the order")
-        oms_orders.append(
-            {
-                "mall_id": order["mall_id"],
-                "order_id": order_id,
-                "shop_no": order["shop_no"],
-                "status": order_status_of(statuses),
-                "order_date": order["order_date"],
-                "order_date_kst": order["order_date_kst"],
-                "payment_amount": order["payment_amount"],
-                "currency": order["currency"],
-                "imported_backfill": order["imported_backfill"],
-                "status_map_version": STATUS_MAP_VERSION,
-                "created_at": current_created_at.get(order_id, now),
-                "updated_at": now,
-            }
-        )
-    return OmsMapping(
-        items=pl.DataFrame(oms_items, schema=OMS_ITEM_SCHEMA, orient="row"),
-        orders=pl.DataFrame(oms_orders, schema=OMS_ORDER_SCHEMA, orient="row"),
-        item_oms_status=item_status,
-        unmapped=unmapped,
+        its: list[str] = []
+        for r in rows:
+            key = (previous_status[r], cafe24_status[r], in_stock)  # type: ignore[assignment]
+            status = merged.get(key)  # type: ignore[arg-type]
+            if status is None:
+                observed = map_code(cafe24_status[r], in_stock=in_stock, where=codes[r])  # type: ignore[arg-type]
+                status = merge_observed(previous_status[r], observed)
+                merged[key] = status  # type: ignore[index]
+            its.append(status)
+            item_status[codes[r]] = status
+            keep.append(r)
+        statuses.extend(its)
+        mapped_orders.append(order_id)
+        order_statuses.append(order_status_of(its))
+
+    missing = set(mapped_orders) - set(orders["order_id"].to_list())
+    if missing:
+        raise ValueError(f"items of order {sorted(missing)[0]} given without the order")
+
+    at = pl.lit(now.astimezone(timezone.utc), dtype=UTC)
+    kept = joined[keep].with_columns(pl.Series("_status", statuses, dtype=pl.String))
+
+    def cafe24_or_oms(cafe24: str, oms: str) -> pl.Expr:
+        # Cafe24's value when it has one; else keep what the OMS recorded (e.g. a tracking
+        # number generated by fulfilment and not pushed yet).
+        value = pl.col(cafe24)
+        if kept.schema[cafe24] == pl.String:
+            return pl.when(value.is_not_null() & (value != "")).then(value).otherwise(pl.col(oms))
+        return pl.coalesce(value, pl.col(oms))
+
+    oms_items = kept.select(
+        pl.col("mall_id").cast(pl.String),
+        pl.col("order_item_code").cast(pl.String),
+        pl.col("order_id").cast(pl.String),
+        pl.col("shop_no").cast(pl.Int64),
+        pl.col("sku").cast(pl.String),
+        pl.col("quantity").cast(pl.Int64),
+        pl.col("_status").alias("status"),
+        cafe24_or_oms("shipping_code", "_cur_shipping_code").cast(pl.String).alias("shipping_code"),
+        cafe24_or_oms("tracking_no", "_cur_tracking_number").cast(pl.String).alias("tracking_number"),
+        cafe24_or_oms("shipping_company_code", "_cur_carrier").cast(pl.String).alias("carrier"),
+        cafe24_or_oms("shipbegin_date", "_cur_shipped_at").cast(UTC).alias("shipped_at"),
+        cafe24_or_oms("shipend_date", "_cur_delivered_at").cast(UTC).alias("delivered_at"),
+        pl.when(pl.col("_cur_status").ne_missing(pl.col("_status"))).then(at)
+        .otherwise(pl.col("_cur_status_changed_at")).cast(UTC).alias("status_changed_at"),
+        pl.coalesce(pl.col("_cur_created_at"), at).cast(UTC).alias("created_at"),
+        at.alias("updated_at"),
+    )  # fmt: skip
+
+    wanted = pl.DataFrame(
+        {"order_id": mapped_orders, "_status": order_statuses}, schema={"order_id": pl.String, "_status": pl.String}
     )
+    last_copy = orders.unique(subset=["order_id"], keep="last", maintain_order=True)
+    oms_orders = (
+        wanted.join(last_copy, on="order_id", how="left", maintain_order="left")
+        .join(created.rename({"created_at": "_created_at"}), on="order_id", how="left", maintain_order="left")
+        .select(
+            pl.col("mall_id").cast(pl.String),
+            pl.col("order_id").cast(pl.String),
+            pl.col("shop_no").cast(pl.Int64),
+            pl.col("_status").alias("status"),
+            pl.col("order_date").cast(UTC),
+            pl.col("order_date_kst").cast(pl.Date),
+            pl.col("payment_amount").cast(pl.Decimal(18, 2)),
+            pl.col("currency").cast(pl.String),
+            pl.col("imported_backfill").cast(pl.Boolean),
+            pl.lit(STATUS_MAP_VERSION, dtype=pl.String).alias("status_map_version"),
+            pl.coalesce(pl.col("_created_at"), at).cast(UTC).alias("created_at"),
+            at.alias("updated_at"),
+        )
+    )
+    return OmsMapping(items=oms_items, orders=oms_orders, item_oms_status=item_status, unmapped=unmapped)
+
+
+UTC = pl.Datetime("us", "UTC")
+
+
+def _current_items_frame(current: Mapping[str, Mapping[str, object]] | pl.DataFrame) -> pl.DataFrame:
+    if isinstance(current, pl.DataFrame):
+        return current.select([pl.col(c).cast(t) if c in current.columns else pl.lit(None, dtype=t).alias(c)
+                               for c, t in CURRENT_ITEM_SCHEMA.items()])  # fmt: skip
+    rows = [
+        (code, *(values.get(c) for c in list(CURRENT_ITEM_SCHEMA)[1:]))
+        for code, values in current.items()
+    ]
+    return pl.DataFrame(rows, schema=CURRENT_ITEM_SCHEMA, orient="row")
+
+
+def _current_created_frame(current: Mapping[str, datetime] | pl.DataFrame) -> pl.DataFrame:
+    if isinstance(current, pl.DataFrame):
+        return current.select([pl.col(c).cast(t) for c, t in CURRENT_CREATED_SCHEMA.items()])
+    return pl.DataFrame(list(current.items()), schema=CURRENT_CREATED_SCHEMA, orient="row")

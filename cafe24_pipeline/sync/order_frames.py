@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,6 +153,10 @@ def order_frames(
 
     `oms_status` and `status_changed_at` are left null here: they depend on OMS stock and on what
     the store already holds, and the sync fills them in (`sync/orders.py`).
+
+    Built column by column (DESIGN.md §8: local work is never the bottleneck): timestamps travel
+    as UTC epoch microseconds and money as its exact decimal text, and polars casts whole columns;
+    handing polars Python datetimes and Decimals one by one costs several microseconds a value.
     """
     synced_at = synced_at.astimezone(timezone.utc)
     by_id: dict[tuple[int, str], Order] = {}
@@ -161,107 +165,148 @@ def order_frames(
             raise OrderRecordError(f"order {order.order_id} (shop {order.shop_no}) has no order_date")
         by_id[(order.shop_no, order.order_id)] = order
 
-    order_rows: list[dict[str, Any]] = []
-    item_rows: list[dict[str, Any]] = []
-    receiver_rows: list[dict[str, Any]] = []
+    oc: dict[str, list[Any]] = {name: [] for name in _ORDER_BUILT}
+    ic: dict[str, list[Any]] = {name: [] for name in _ITEM_BUILT}
+    receiver_rows: list[tuple[Any, ...]] = []
+    dumps = json.dumps
     for order in by_id.values():
         amounts = order.actual_order_amount or order.initial_order_amount or {}
-        ordered_utc = to_utc(order.order_date)
-        row = {
-            "mall_id": mall_id,
-            "shop_no": order.shop_no,
-            "order_id": order.order_id,
-            "order_date": ordered_utc,
-            "order_date_kst": kst_day(order.order_date),
-            "payment_date": to_utc(order.payment_date),
-            "paid": _flag(order.paid),
-            "canceled": _flag(order.canceled),
-            "order_price_amount": amounts.get("order_price_amount"),
-            "shipping_fee": amounts.get("shipping_fee"),
-            "payment_amount": order.payment_amount,
-            "currency": order.currency,
-            "payment_method": json.dumps(list(order.payment_method)),
-            "order_place_id": order.order_place_id,
-            "order_place_name": order.order_place_name,
-            "shipping_status": order.shipping_status,
-            "member_id": None,  # personal data: not needed for analysis or fulfilment
-            "first_order": order.first_order,
-            "imported_backfill": imported_backfill,
-            "synced_at": synced_at,
-        }
-        order_rows.append(row)
+        ordered_us = _epoch_us(order.order_date)
+        oc["shop_no"].append(order.shop_no)
+        oc["order_id"].append(order.order_id)
+        oc["order_date"].append(ordered_us)
+        oc["payment_date"].append(_epoch_us(order.payment_date))
+        oc["paid"].append(_flag(order.paid))
+        oc["canceled"].append(_flag(order.canceled))
+        oc["order_price_amount"].append(_money_text(amounts.get("order_price_amount")))
+        oc["shipping_fee"].append(_money_text(amounts.get("shipping_fee")))
+        oc["payment_amount"].append(_money_text(order.payment_amount))
+        oc["currency"].append(order.currency)
+        oc["payment_method"].append(dumps(list(order.payment_method)))
+        oc["order_place_id"].append(order.order_place_id)
+        oc["order_place_name"].append(order.order_place_name)
+        oc["shipping_status"].append(order.shipping_status)
+        oc["first_order"].append(order.first_order)
         seen_items: set[str] = set()
         for item in order.items:
             if item.order_item_code in seen_items:
                 continue
             seen_items.add(item.order_item_code)
-            irow = {
-                "mall_id": mall_id,
-                "order_item_code": item.order_item_code,
-                "shop_no": order.shop_no,
-                "order_id": order.order_id,
-                "item_no": item.item_no,
-                "product_no": item.product_no,
-                "product_code": item.product_code,
-                "variant_code": item.variant_code,
-                "sku": item_sku(item),
-                "product_name": item.product_name,
-                "option_value": item.option_value,
-                "quantity": item.quantity,
-                "product_price": item.product_price,
-                "option_price": item.option_price,
-                "additional_discount_price": item.additional_discount_price,
-                "payment_amount": item.payment_amount,
-                "order_status": item.order_status,
-                "status_text": item.status_text,
-                "oms_status": None,
-                "shipping_code": item.shipping_code,
-                "tracking_no": item.tracking_no,
-                "shipping_company_code": item.shipping_company_code,
-                "shipping_company_name": item.shipping_company_name,
-                "order_date": ordered_utc,
-                "order_date_kst": kst_day(order.order_date),
-                "shipbegin_date": to_utc(item.shipped_date),
-                "shipend_date": to_utc(item.delivered_date),
-                "cancel_date": to_utc(item.cancel_date or item.cancel_request_date),
-                "return_date": to_utc(item.return_confirmed_date or item.return_request_date),
-                "exchange_date": to_utc(item.exchange_request_date),
-                "purchaseconfirmation_date": to_utc(item.purchaseconfirmation_date),
-                "status_changed_at": None,
-                "imported_backfill": imported_backfill,
-                "synced_at": synced_at,
-            }
-            irow["raw"] = json.dumps(item.raw, ensure_ascii=False, default=str) if item.raw else None
-            item_rows.append(irow)
+            ic["order_item_code"].append(item.order_item_code)
+            ic["shop_no"].append(order.shop_no)
+            ic["order_id"].append(order.order_id)
+            ic["item_no"].append(item.item_no)
+            ic["product_no"].append(item.product_no)
+            ic["product_code"].append(item.product_code)
+            ic["variant_code"].append(item.variant_code)
+            ic["sku"].append(item.custom_variant_code or item.custom_product_code or None)
+            ic["product_name"].append(item.product_name)
+            ic["option_value"].append(item.option_value)
+            ic["quantity"].append(item.quantity)
+            ic["product_price"].append(_money_text(item.product_price))
+            ic["option_price"].append(_money_text(item.option_price))
+            ic["additional_discount_price"].append(_money_text(item.additional_discount_price))
+            ic["payment_amount"].append(_money_text(item.payment_amount))
+            ic["order_status"].append(item.order_status)
+            ic["status_text"].append(item.status_text)
+            ic["shipping_code"].append(item.shipping_code)
+            ic["tracking_no"].append(item.tracking_no)
+            ic["shipping_company_code"].append(item.shipping_company_code)
+            ic["shipping_company_name"].append(item.shipping_company_name)
+            ic["order_date"].append(ordered_us)
+            ic["shipbegin_date"].append(_epoch_us(item.shipped_date))
+            ic["shipend_date"].append(_epoch_us(item.delivered_date))
+            ic["cancel_date"].append(_epoch_us(item.cancel_date or item.cancel_request_date))
+            ic["return_date"].append(_epoch_us(item.return_confirmed_date or item.return_request_date))
+            ic["exchange_date"].append(_epoch_us(item.exchange_request_date))
+            ic["purchaseconfirmation_date"].append(_epoch_us(item.purchaseconfirmation_date))
+            ic["raw"].append(dumps(item.raw, ensure_ascii=False, default=str) if item.raw else None)
         for receiver in order.receivers:
-            receiver_rows.append(_receiver_row(mall_id, order, receiver, synced_at))
+            receiver_rows.append(_receiver_row(mall_id, order, receiver))
 
-    receivers = pl.DataFrame(receiver_rows, schema=RECEIVER_SCHEMA, orient="row")
+    receivers = pl.DataFrame(receiver_rows, schema=_RECEIVER_BUILT, orient="row").with_columns(
+        _constant("synced_at", synced_at, UTC_TS, len(receiver_rows))
+    )
     receivers = receivers.unique(subset=["mall_id", "shop_no", "order_id", "shipping_code"], keep="last")
+    common = {"mall_id": mall_id, "imported_backfill": imported_backfill, "synced_at": synced_at}
     return OrderFrames(
-        orders=_with_hash(pl.DataFrame(order_rows, schema=ORDER_SCHEMA, orient="row")),
-        items=_with_hash(pl.DataFrame(item_rows, schema=ITEM_SCHEMA, orient="row")),
+        orders=_with_hash(_columns_frame(oc, ORDER_SCHEMA, common)),
+        items=_with_hash(_columns_frame(ic, ITEM_SCHEMA, common)),
         receivers=receivers,
     )
 
 
-def _receiver_row(mall_id: str, order: Order, receiver: Receiver, synced_at: datetime) -> dict[str, Any]:
-    return {
-        "mall_id": mall_id,
-        "shop_no": order.shop_no,
-        "order_id": order.order_id,
-        "shipping_code": receiver.shipping_code or "",
-        "name": receiver.name,
-        "phone": receiver.phone,
-        "cellphone": receiver.cellphone,
-        "zipcode": receiver.zipcode,
-        "address1": receiver.address1,
-        "address2": receiver.address2,
-        "address_full": receiver.address_full,
-        "country_code": receiver.country_code,
-        "shipping_message": receiver.shipping_message,
-        "synced_at": synced_at,
-    }
+_ORDER_BUILT = [c for c in ORDER_SCHEMA if c not in ("mall_id", "order_date_kst", "member_id", "imported_backfill", "synced_at", "content_hash")]
+_ITEM_BUILT = [
+    c for c in ITEM_SCHEMA
+    if c not in ("mall_id", "order_date_kst", "oms_status", "status_changed_at", "imported_backfill", "synced_at", "content_hash")
+]  # fmt: skip
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+
+
+def _epoch_us(value: datetime | None) -> int | None:
+    """UTC epoch microseconds (exact integer arithmetic); naive values are KST like `to_utc`."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=KST)
+    return (value - _EPOCH) // _ONE_US
+
+
+def _money_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _columns_frame(columns: dict[str, list[Any]], schema: dict[str, pl.DataType], common: dict[str, Any]) -> pl.DataFrame:
+    """One frame in `schema` order from built columns, batch-wide constants and derived columns."""
+    height = len(columns["order_id"])
+    series: list[pl.Series] = []
+    for name, dtype in schema.items():
+        if name in columns:
+            values = columns[name]
+            if dtype == UTC_TS:
+                s = pl.Series(name, values, dtype=pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+            elif dtype == MONEY:
+                s = pl.Series(name, values, dtype=pl.String).cast(MONEY)
+            else:
+                s = pl.Series(name, values, dtype=dtype)
+        elif name in common:
+            s = _constant(name, common[name], dtype, height)
+        else:
+            s = pl.Series(name, [None] * height, dtype=dtype)
+        series.append(s)
+    frame = pl.DataFrame(series)
+    # The Korean business day of the order (KST), from the UTC timestamp, for the whole column at once.
+    return frame.with_columns(pl.col("order_date").dt.convert_time_zone("Asia/Seoul").dt.date().alias("order_date_kst"))
+
+
+_RECEIVER_BUILT = {c: t for c, t in RECEIVER_SCHEMA.items() if c != "synced_at"}
+
+
+def _constant(name: str, value: Any, dtype: pl.DataType, height: int) -> pl.Series:
+    """A column holding one value `height` times (converted from Python once, not per row)."""
+    if height == 0:
+        return pl.Series(name, [], dtype=dtype)
+    return pl.Series(name, [value], dtype=dtype).extend_constant(value, height - 1)
+
+
+def _receiver_row(mall_id: str, order: Order, receiver: Receiver) -> tuple[Any, ...]:
+    return (
+        mall_id,
+        order.shop_no,
+        order.order_id,
+        receiver.shipping_code or "",
+        receiver.name,
+        receiver.phone,
+        receiver.cellphone,
+        receiver.zipcode,
+        receiver.address1,
+        receiver.address2,
+        receiver.address_full,
+        receiver.country_code,
+        receiver.shipping_message,
+    )
 
 
 def _flag(value: str | None) -> bool | None:

@@ -37,7 +37,7 @@ from cafe24_pipeline.oms.status_map import OPEN_CODES
 from cafe24_pipeline.store import Store
 from cafe24_pipeline.store import schema as tables
 from cafe24_pipeline.sync.order_frames import OrderFrames, order_frames
-from cafe24_pipeline.sync.order_history import StoredItem, diff_statuses
+from cafe24_pipeline.sync.order_history import diff_against
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -521,16 +521,36 @@ class OrderSync:
 
         Orders whose content (order and every item, by content hash) is unchanged and fully mapped are
         skipped: polls re-read whole days, and rewriting identical rows would be wasted work.
+        What the store holds about the batch is read once per table (keyed by the batch's order ids)
+        and compared with polars joins, not row by row (DESIGN.md §8).
         """
-        frames = self._only_changed(frames, report, conn)
+        if frames.orders.height == 0:
+            return
+        o, i = tables.cafe24_orders, tables.cafe24_order_items
+        ids = frames.order_ids
+        stored_orders = self.store.read(
+            sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash, o.c.imported_backfill).where(
+                o.c.mall_id == self.mall_id, o.c.order_id.in_(ids)
+            ),
+            conn=conn,
+        )
+        stored_items = self.store.read(
+            sa.select(
+                i.c.order_id, i.c.order_item_code, i.c.content_hash, i.c.oms_status, i.c.order_status,
+                i.c.status_changed_at, i.c.imported_backfill,
+            ).where(i.c.mall_id == self.mall_id, i.c.order_id.in_(ids)),
+            conn=conn,
+        )  # fmt: skip
+        frames = self._only_changed(frames, report, stored_orders, stored_items, conn)
         if frames.orders.height == 0:
             return
         now = self.clock()
         order_ids = frames.order_ids
-        stored = self._stored_items(order_ids, conn)
-        diff = diff_statuses(frames.items, stored, observed_at=now, source=source)
+        if len(order_ids) < len(ids):
+            stored_items = stored_items.filter(pl.col("order_id").is_in(order_ids))
+        diff = diff_against(frames.items, stored_items.drop("order_id", "content_hash", "oms_status"), observed_at=now, source=source)
         items = diff.items
-        orders = self._keep_backfill_flag(frames.orders, conn)
+        orders = self._keep_backfill_flag(frames.orders, stored_orders)
 
         oms_current = self._oms_items(order_ids, conn)
         created = self._oms_created(order_ids, conn)
@@ -538,9 +558,7 @@ class OrderSync:
         mapping = map_orders(
             orders, items, stock_by_sku=stock, current_items=oms_current, current_created_at=created, now=now
         )
-        items = items.with_columns(
-            pl.Series("oms_status", [mapping.item_oms_status.get(c) for c in items["order_item_code"]], dtype=pl.String)
-        )
+        items = items.with_columns(_oms_status_column(items, mapping.item_oms_status))
         self.store.upsert("cafe24_orders", orders, conn=conn)
         self.store.upsert("cafe24_order_items", items, conn=conn)
         report.stored_orders += orders.height
@@ -553,88 +571,68 @@ class OrderSync:
         report.unmapped += mapping.unmapped
         report.touched_days.update(d.isoformat() for d in orders["order_date_kst"].drop_nulls().unique().to_list())
 
-    def _only_changed(self, frames: OrderFrames, report: SyncReport, conn: sa.Connection) -> OrderFrames:
-        if frames.orders.height == 0:
-            return frames
-        o, i = tables.cafe24_orders, tables.cafe24_order_items
-        ids = frames.order_ids
-        stored_orders = self.store.read(
-            sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash).where(o.c.mall_id == self.mall_id, o.c.order_id.in_(ids)),
-            conn=conn,
-        )
+    def _only_changed(
+        self,
+        frames: OrderFrames,
+        report: SyncReport,
+        stored_orders: pl.DataFrame,
+        stored_items: pl.DataFrame,
+        conn: sa.Connection,
+    ) -> OrderFrames:
+        """The batch without the orders the store already holds exactly (order, items, receivers, mapped)."""
         if stored_orders.height == 0:
             return frames
-        stored_items = self.store.read(
-            sa.select(i.c.order_id, i.c.order_item_code, i.c.content_hash, i.c.oms_status).where(
-                i.c.mall_id == self.mall_id, i.c.order_id.in_(ids)
-            ),
-            conn=conn,
+        ids = frames.order_ids
+        key = ["shop_no", "order_id"]
+        # 1. the order's own hash differs (or the order is new)
+        order_changed = (
+            frames.orders.select(*key, "content_hash")
+            .join(stored_orders.select(*key, pl.col("content_hash").alias("_then")), on=key, how="left")
+            .filter(pl.col("content_hash").ne_missing(pl.col("_then")))
+            .get_column("order_id")
         )
-        known = {(shop, oid): h for shop, oid, h in stored_orders.iter_rows()}
-        items_then: dict[str, set[tuple[str, str | None]]] = {}
-        unmapped_then: set[str] = set()
-        for oid, code, h, oms in stored_items.iter_rows():
-            items_then.setdefault(oid, set()).add((code, h))
-            if oms is None:
-                unmapped_then.add(oid)
-        items_now: dict[str, set[tuple[str, str | None]]] = {}
-        for oid, code, h in frames.items.select("order_id", "order_item_code", "content_hash").iter_rows():
-            items_now.setdefault(oid, set()).add((code, h))
-        # Receivers carry no hash: compare their fields (an address edit must reach fulfilment).
+        # 2. the set of (item code, item hash) per order differs; 3. an item is still unmapped
+        now_items = frames.items.select("order_id", "order_item_code", pl.col("content_hash").alias("_now"), pl.lit(True).alias("_in_now"))
+        then_items = stored_items.select("order_id", "order_item_code", pl.col("content_hash").alias("_then"), pl.lit(True).alias("_in_then"))
+        both = now_items.join(then_items, on=["order_id", "order_item_code"], how="full", coalesce=True, nulls_equal=True)
+        items_changed = both.filter(
+            pl.col("_in_now").is_null() | pl.col("_in_then").is_null() | pl.col("_now").ne_missing(pl.col("_then"))
+        ).get_column("order_id")
+        unmapped_then = stored_items.filter(pl.col("oms_status").is_null()).get_column("order_id")
+        # 4. receivers carry no hash: compare their fields (an address edit must reach fulfilment)
         r = tables.cafe24_order_receivers
         fields = [c for c in frames.receivers.columns if c not in ("mall_id", "synced_at")]
-        receivers_then: dict[str, set[tuple]] = {}
-        for row in self.store.read(
+        receivers_then = self.store.read(
             sa.select(*[r.c[c] for c in fields]).where(r.c.mall_id == self.mall_id, r.c.order_id.in_(ids)), conn=conn
-        ).iter_rows(named=True):
-            receivers_then.setdefault(row["order_id"], set()).add(tuple(row[c] for c in fields))
-        receivers_now: dict[str, set[tuple]] = {}
-        for row in frames.receivers.select(fields).iter_rows(named=True):
-            receivers_now.setdefault(row["order_id"], set()).add(tuple(row[c] for c in fields))
-        changed = [
-            oid
-            for shop, oid, h in frames.orders.select("shop_no", "order_id", "content_hash").iter_rows()
-            if known.get((shop, oid)) != h
-            or items_then.get(oid) != items_now.get(oid)
-            or receivers_then.get(oid, set()) != receivers_now.get(oid, set())
-            or oid in unmapped_then
-        ]
-        report.unchanged += frames.orders.height - len(changed)
-        if len(changed) == frames.orders.height:
+        ).select(fields)
+        receivers_now = frames.receivers.select(fields)
+        receivers_then = receivers_then.cast(dict(receivers_now.schema))  # type: ignore[arg-type]
+        receivers_changed = pl.concat([
+            receivers_now.join(receivers_then, on=fields, how="anti", nulls_equal=True).get_column("order_id"),
+            receivers_then.join(receivers_now, on=fields, how="anti", nulls_equal=True).get_column("order_id"),
+        ])  # fmt: skip
+        changed = pl.concat([order_changed, items_changed, unmapped_then, receivers_changed]).unique()
+        keep = pl.col("order_id").is_in(changed.implode())
+        changed_orders = frames.orders.filter(keep)
+        report.unchanged += frames.orders.height - changed_orders.height
+        if changed_orders.height == frames.orders.height:
             return frames
-        keep = pl.col("order_id").is_in(changed)
-        return OrderFrames(
-            orders=frames.orders.filter(keep), items=frames.items.filter(keep), receivers=frames.receivers.filter(keep)
+        return OrderFrames(orders=changed_orders, items=frames.items.filter(keep), receivers=frames.receivers.filter(keep))
+
+    def _keep_backfill_flag(self, orders: pl.DataFrame, stored_orders: pl.DataFrame) -> pl.DataFrame:
+        """An order keeps the `imported_backfill` flag of its first import."""
+        if stored_orders.height == 0:
+            return orders
+        first = stored_orders.select("shop_no", "order_id", pl.col("imported_backfill").fill_null(False).alias("_first"))
+        return (
+            orders.join(first, on=["shop_no", "order_id"], how="left", maintain_order="left")
+            .with_columns(pl.coalesce(pl.col("_first"), pl.col("imported_backfill")).cast(pl.Boolean).alias("imported_backfill"))
+            .drop("_first")
         )
 
-    def _stored_items(self, order_ids: list[str], conn: sa.Connection) -> dict[str, StoredItem]:
-        t = tables.cafe24_order_items
-        rows = self.store.read(
-            sa.select(t.c.order_item_code, t.c.order_status, t.c.status_changed_at, t.c.imported_backfill).where(
-                t.c.mall_id == self.mall_id, t.c.order_id.in_(order_ids)
-            ),
-            conn=conn,
-        )
-        return {
-            r["order_item_code"]: StoredItem(r["order_status"], r["status_changed_at"], bool(r["imported_backfill"]))
-            for r in rows.iter_rows(named=True)
-        }
-
-    def _keep_backfill_flag(self, orders: pl.DataFrame, conn: sa.Connection) -> pl.DataFrame:
-        t = tables.cafe24_orders
-        rows = self.store.read(
-            sa.select(t.c.shop_no, t.c.order_id, t.c.imported_backfill).where(
-                t.c.mall_id == self.mall_id, t.c.order_id.in_(orders["order_id"].to_list())
-            ),
-            conn=conn,
-        )
-        first = {(r["shop_no"], r["order_id"]): bool(r["imported_backfill"]) for r in rows.iter_rows(named=True)}
-        flags = [first.get((s, o), b) for s, o, b in orders.select("shop_no", "order_id", "imported_backfill").iter_rows()]
-        return orders.with_columns(pl.Series("imported_backfill", flags, dtype=pl.Boolean))
-
-    def _oms_items(self, order_ids: list[str], conn: sa.Connection) -> dict[str, dict[str, Any]]:
+    def _oms_items(self, order_ids: list[str], conn: sa.Connection) -> pl.DataFrame:
         t = tables.oms_order_items
-        rows = self.store.read(
+        return self.store.read(
             sa.select(
                 t.c.order_item_code, t.c.status, t.c.created_at, t.c.status_changed_at, t.c.shipping_code,
                 t.c.tracking_number, t.c.carrier, t.c.shipped_at, t.c.delivered_at,
@@ -643,15 +641,13 @@ class OrderSync:
             ),
             conn=conn,
         )
-        return {r["order_item_code"]: r for r in rows.iter_rows(named=True)}
 
-    def _oms_created(self, order_ids: list[str], conn: sa.Connection) -> dict[str, datetime]:
+    def _oms_created(self, order_ids: list[str], conn: sa.Connection) -> pl.DataFrame:
         t = tables.oms_orders
-        rows = self.store.read(
+        return self.store.read(
             sa.select(t.c.order_id, t.c.created_at).where(t.c.mall_id == self.mall_id, t.c.order_id.in_(order_ids)),
             conn=conn,
         )
-        return {r["order_id"]: r["created_at"] for r in rows.iter_rows(named=True)}
 
     def _stock(self, skus: list[str], conn: sa.Connection) -> dict[str, int]:
         if not skus:
@@ -662,6 +658,15 @@ class OrderSync:
             conn=conn,
         )
         return {sku: int(stock) for sku, stock in rows.iter_rows()}
+
+
+def _oms_status_column(items: pl.DataFrame, item_oms_status: dict[str, str | None]) -> pl.Series:
+    """`oms_status` for each item row, from the mapping's code -> status dict."""
+    lookup = pl.DataFrame(
+        {"order_item_code": list(item_oms_status), "oms_status": list(item_oms_status.values())},
+        schema={"order_item_code": pl.String, "oms_status": pl.String},
+    )
+    return items.select("order_item_code").join(lookup, on="order_item_code", how="left", maintain_order="left")["oms_status"]
 
 
 def _lease_stale(held: dict[str, Any], now: datetime) -> bool:

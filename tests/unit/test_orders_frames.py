@@ -118,3 +118,14 @@ def test_documented_example_order_converts():
     frames = order_frames("mall", [Order.from_api(raw)], synced_at=NOW)
     assert frames.orders["order_date_kst"].to_list() == [date(2018, 7, 4)]
     assert frames.items.height == len(items)
+
+
+def test_naive_times_count_as_kst_and_sub_won_amounts_stay_exact():
+    import dataclasses
+
+    order = Order.from_api(raw_order(payment_amount="33000.50"))
+    naive = dataclasses.replace(order, payment_date=datetime(2026, 11, 27, 0, 30))  # no zone: Cafe24 wall clock
+    row = order_frames("mall", [naive], synced_at=NOW).orders.row(0, named=True)
+    assert row["payment_date"] == datetime(2026, 11, 26, 15, 30, tzinfo=timezone.utc)
+    assert row["payment_amount"] == Decimal("33000.50")
+    assert row["synced_at"] == NOW and row["imported_backfill"] is False

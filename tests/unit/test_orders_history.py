@@ -54,3 +54,22 @@ def test_change_appends_old_and_new():
 def test_unknown_source_is_refused():
     with pytest.raises(ValueError, match="source"):
         diff_statuses(items(("x", "N20")), {}, observed_at=T0, source="magic")
+
+
+def test_frame_of_stored_items_gives_the_same_diff_in_item_order():
+    from cafe24_pipeline.sync.order_history import STORED_SCHEMA, diff_against
+
+    incoming = items(("20261101-0000002-01", "N30"), ("20261101-0000001-01", "N20"), ("20261101-0000003-01", "N10"))
+    stored = {"20261101-0000001-01": StoredItem("N20", T0, True), "20261101-0000002-01": StoredItem("N20", None, False)}
+    frame = pl.DataFrame(
+        [(code, s.order_status, s.status_changed_at, s.imported_backfill) for code, s in stored.items()],
+        schema=STORED_SCHEMA, orient="row",
+    )  # fmt: skip
+    diff = diff_against(incoming, frame, observed_at=T1, source="poll")
+    assert diff.items.equals(diff_statuses(incoming, stored, observed_at=T1, source="poll").items)
+    assert diff.items["order_item_code"].to_list() == incoming["order_item_code"].to_list()
+    assert diff.items["status_changed_at"].to_list() == [T1, T0, T1]
+    assert diff.items["imported_backfill"].to_list() == [False, True, False]
+    assert diff.history.select("order_item_code", "old_status", "new_status").rows() == [
+        ("20261101-0000002-01", "N20", "N30"), ("20261101-0000003-01", None, "N10"),
+    ]  # fmt: skip

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import polars as pl
+import pytest
+
 from cafe24_pipeline.cafe24.models import Order
 from cafe24_pipeline.oms import status_map as sm
 from cafe24_pipeline.oms.order_mapping import map_orders
@@ -59,3 +62,34 @@ def test_oms_tracking_number_kept_until_cafe24_has_one():
     shipped["items"][0].update(tracking_no="CJ-999", shipping_company_code="0006")
     row = mapped(frames(shipped), {"SKU-RED": 5}, stored).items.row(0, named=True)
     assert (row["status"], row["tracking_number"]) == (sm.IN_TRANSIT, "CJ-999")
+
+
+def test_stored_rows_as_frames_map_like_dicts():
+    """The sync passes the store's reads as frames; the result must not depend on the form."""
+    earlier = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    f = frames(raw_order(status="N20"), raw_order(order_id="20261126-0000002", status="N30"))
+    current = {
+        "20261126-0000001-01": {"status": sm.RFP, "created_at": earlier, "status_changed_at": earlier, "tracking_number": "T-1"},
+    }
+    created = {"20261126-0000001": earlier}
+    as_dicts = map_orders(f.orders, f.items, stock_by_sku={"SKU-RED": 9}, current_items=current,
+                          current_created_at=created, now=NOW)  # fmt: skip
+    as_frames = map_orders(
+        f.orders, f.items, stock_by_sku={"SKU-RED": 9},
+        current_items=pl.DataFrame([{"order_item_code": k, **v} for k, v in current.items()]),
+        current_created_at=pl.DataFrame({"order_id": list(created), "created_at": list(created.values())}),
+        now=NOW,
+    )  # fmt: skip
+    assert as_frames.items.equals(as_dicts.items) and as_frames.orders.equals(as_dicts.orders)
+    assert as_frames.item_oms_status == as_dicts.item_oms_status == {
+        "20261126-0000001-01": sm.RFP, "20261126-0000002-01": sm.IN_TRANSIT,
+    }  # fmt: skip
+    first, second = as_frames.orders.rows(named=True)
+    assert (first["created_at"], second["created_at"]) == (earlier, NOW)
+    assert as_frames.items["tracking_number"].to_list() == ["T-1", None]
+
+
+def test_items_without_their_order_are_refused():
+    f = frames(raw_order())
+    with pytest.raises(ValueError, match="without the order"):
+        map_orders(f.orders.clear(), f.items, stock_by_sku={}, current_items={}, current_created_at={}, now=NOW)
