@@ -65,14 +65,14 @@ class TokenStore:
             self.codes[code] = AuthCode(code, grant, redirect_uri, self.clock.ts() + self.config.code_ttl)
             return code
 
-    def redeem_code(self, code: str, redirect_uri: str | None, mall_id: str, client_id: str) -> Grant | None:
+    def redeem_code(self, code: str, redirect_uri: str, mall_id: str, client_id: str) -> Grant | None:
         with self._lock:
             entry = self.codes.pop(code, None)  # single use, even when it then fails
             if entry is None or entry.expires_ts < self.clock.ts():
                 return None
             if entry.grant.mall_id != mall_id or entry.grant.client_id != client_id:
                 return None
-            if redirect_uri is not None and redirect_uri != entry.redirect_uri:
+            if redirect_uri != entry.redirect_uri:  # must repeat the authorize step's redirect_uri
                 return None
             return entry.grant
 
@@ -209,7 +209,9 @@ class OAuthEndpoints:
             return _oauth_error(401, "invalid_grant", "Invalid client_secret")
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
-            grant = self.store.redeem_code(form.get("code", ""), form.get("redirect_uri"), mall_id, client[0])
+            if not form.get("redirect_uri"):
+                return _oauth_error(400, "invalid_request", "redirect_uri is required.")
+            grant = self.store.redeem_code(form.get("code", ""), form["redirect_uri"], mall_id, client[0])
             if grant is None:
                 return _oauth_error(400, "invalid_grant", "Invalid authorization code")
         elif grant_type == "refresh_token":

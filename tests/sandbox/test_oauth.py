@@ -174,3 +174,11 @@ def test_now_provider_drives_token_times(sandbox_factory):
     assert body["issued_at"] == "2026-03-01T12:00:00.000"
     assert body["expires_at"] == "2026-03-01T14:00:00.000"
     assert body["refresh_token_expires_at"] == "2026-03-15T12:00:00.000"
+
+
+def test_code_exchange_needs_the_same_redirect_uri(sandbox):
+    missing = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox)})
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+    other = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox),
+                             "redirect_uri": "https://elsewhere.example.com/cb"})
+    assert other.status_code == 400 and other.json()["error"] == "invalid_grant"
