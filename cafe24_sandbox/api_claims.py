@@ -113,7 +113,7 @@ async def put_cancellation(ctx: Ctx) -> tuple[int, dict[str, Any]]:
             group = [i for i in items if (i.status_before_claim or "N10") == previous]
             with ctx.mall.lock:
                 for item in group:
-                    item.status = previous  # back to where it was; its event dates stay as they were
+                    ctx.mall.set_item_status(item, previous)  # back to where it was; event dates stay
                     item.status_before_claim = None
                     if recover == "T":
                         item.variant.quantity -= item.quantity

@@ -113,7 +113,11 @@ def _matching_orders(ctx: Ctx) -> Iterator[Order]:
     else:
         assert window is not None
         index = mall.date_index(ctx.shop_no, date_type)
-        positions = index.ids(window[0], window[1], descending=descending)
+        by_status = _status_candidates(ctx, date_type, window, index.count(*window))
+        if by_status is not None:
+            positions = iter(by_status if not descending else reversed(by_status))
+        else:
+            positions = index.ids(window[0], window[1], descending=descending)
         if sort and sort != date_type:
             key = (lambda o: o.order_ts) if sort == "order_date" else (lambda o: o.payment_ts or 0.0)
             rows = sorted((mall.orders[p] for p in positions), key=key, reverse=descending)
@@ -121,6 +125,27 @@ def _matching_orders(ctx: Ctx) -> Iterator[Order]:
         else:
             candidates = (mall.orders[p] for p in positions)
     return (o for o in candidates if all(pred(o) for pred in predicates))
+
+
+def _status_candidates(ctx: Ctx, date_type: str, window: tuple[float, float], in_window: int) -> list[int] | None:
+    """Order positions with an item in the requested statuses, inside the window, sorted by the
+    date_type date; None when there is no status filter or the window itself is the smaller set."""
+    statuses = csv_param(ctx.query, "order_status")
+    if not statuses:
+        return None
+    mall = ctx.mall
+    sets = [mall.status_orders.get((ctx.shop_no, status), set()) for status in statuses]
+    if sum(len(s) for s in sets) >= in_window:
+        return None
+    lo, hi = window
+    keyed = []
+    for position in set().union(*sets):
+        order = mall.orders[position]
+        ts = order.order_ts if date_type == "order_date" else order.events.get(date_type)
+        if ts is not None and lo <= int(ts) and int(ts) <= hi:
+            keyed.append((int(ts), position))
+    keyed.sort()
+    return [position for _, position in keyed]
 
 
 def _embed(ctx: Ctx) -> set[str]:

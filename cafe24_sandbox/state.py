@@ -55,6 +55,8 @@ class MallState:
         self.orders_by_id: dict[str, Order] = {}
         # (shop_no, date_type) -> index of order positions; hidden orders are left out
         self.date_indexes: dict[tuple[int, str], TimeIndex] = defaultdict(TimeIndex)
+        # (shop_no, item status) -> positions of orders with at least one item in that status
+        self.status_orders: dict[tuple[int, str], set[int]] = defaultdict(set)
         self.order_seq_by_day: dict[str, int] = defaultdict(int)
         self.shipment_seq: dict[str, int] = defaultdict(int)
         self.deleted_products: dict[int, Product] = {}  # kept so old order items still resolve
@@ -169,11 +171,26 @@ class MallState:
         self.date_indexes[(order.shop_no, "order_date")].add(order.order_ts, order.idx)
         for name, ts in order.events.items():
             self.date_indexes[(order.shop_no, name)].add(ts, order.idx)
+        for item in order.items:
+            self.status_orders[(order.shop_no, item.status)].add(order.idx)
 
     def _unindex_order(self, order: Order) -> None:
         self.date_indexes[(order.shop_no, "order_date")].remove(order.order_ts, order.idx)
         for name, ts in order.events.items():
             self.date_indexes[(order.shop_no, name)].remove(ts, order.idx)
+        for item in order.items:
+            self.status_orders[(order.shop_no, item.status)].discard(order.idx)
+
+    def set_item_status(self, item: Item, status: str) -> None:
+        """Change an item's status and keep the status index right (no event dates: see move_item)."""
+        with self.lock:
+            order, old = item.order, item.status
+            item.status = status
+            if order.hidden or old == status:
+                return
+            if not any(other.status == old for other in order.items):
+                self.status_orders[(order.shop_no, old)].discard(order.idx)
+            self.status_orders[(order.shop_no, status)].add(order.idx)
 
     def set_hidden(self, order: Order, hidden: bool) -> None:
         """Hide an order from date-window paging and counts (it stays reachable by order_id)."""
@@ -191,13 +208,17 @@ class MallState:
         """Build every date index in one sort (used after bulk seeding)."""
         with self.lock:
             pairs: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
+            statuses: dict[tuple[int, str], set[int]] = defaultdict(set)
             for order in self.orders:
                 if order.hidden:
                     continue
                 pairs[(order.shop_no, "order_date")].append((order.order_ts, order.idx))
                 for name, ts in order.events.items():
                     pairs[(order.shop_no, name)].append((ts, order.idx))
+                for item in order.items:
+                    statuses[(order.shop_no, item.status)].add(order.idx)
             self.date_indexes = defaultdict(TimeIndex, {key: TimeIndex(values) for key, values in pairs.items()})
+            self.status_orders = statuses
 
     def set_order_event(self, order: Order, name: str, ts: float) -> None:
         with self.lock:
@@ -222,7 +243,7 @@ class MallState:
                     item.dates.setdefault(item_date, now)
             if status not in ("N00", "N02", "C47", "C48", "C49") and order.payment_ts is None:
                 order.payment_ts = order.events.get("pay_date", now)
-            item.status = status
+            self.set_item_status(item, status)
 
     def next_claim_code(self) -> str:
         """`C{YYYYMMDD}-NNNNNNN` for a new cancellation/return/exchange."""

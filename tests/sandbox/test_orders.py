@@ -253,3 +253,24 @@ def test_fields_and_descending_order(client):
     assert all(set(r) == {"order_id", "order_date"} for r in rows)
     dates = [r["order_date"] for r in rows]
     assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("statuses", ["N50", "N40,N50", "N20", "C40,R40,E40", "N10,N20,N21,N22"])
+def test_status_filter_matches_a_full_scan(sandbox_factory, statuses):
+    server = sandbox_factory(orders=400)
+    wanted = set(statuses.split(","))
+    with sandbox_client(server) as c:
+        window = _window(89)
+        everything = _all_orders(c, {**window, "embed": "items"})
+        expected = [o["order_id"] for o in everything if any(i["order_status"] in wanted for i in o["items"])]
+        filtered = _all_orders(c, {**window, "order_status": statuses})
+        assert [o["order_id"] for o in filtered] == expected
+        count = c.get("orders/count", params={**window, "order_status": statuses}).json()["count"]
+        assert count == len(expected)
+        newest_first = _all_orders(c, {**window, "order_status": statuses, "order": "desc"})
+        assert [o["order_id"] for o in newest_first] == expected[::-1]
+        if expected:  # a move updates the status index
+            first = expected[0]
+            httpx.post(f"{server.base_url}/_sandbox/demomall/orders/{first}/status", json={"status": "E00"})
+            after = [o["order_id"] for o in _all_orders(c, {**window, "order_status": statuses})]
+            assert first not in after
