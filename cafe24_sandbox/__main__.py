@@ -19,12 +19,13 @@ def main() -> None:
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     parser.add_argument("--leak-rate", type=float, default=2.0)
     parser.add_argument("--webhook-url", default=None)
+    parser.add_argument("--webhook-key", default="sandbox-webhook-key")
     args = parser.parse_args()
     try:
         config = SandboxConfig(malls=[m.strip() for m in args.malls.split(",") if m.strip()], products=args.products,
                                orders=args.orders, seed=args.seed, port=args.port, client_id=args.client_id,
                                client_secret=args.client_secret, leak_rate=args.leak_rate,
-                               webhook_url=args.webhook_url)
+                               webhook_url=args.webhook_url, webhook_key=args.webhook_key)
     except ValueError as error:
         parser.error(str(error))
     server = SandboxServer(config).start()
