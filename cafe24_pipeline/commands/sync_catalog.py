@@ -15,103 +15,50 @@ from zoneinfo import ZoneInfo
 import typer
 
 from cafe24_pipeline.commands.common import console, err_console, load_settings, user_errors
+from cafe24_pipeline.commands.job_report import RunReport, check_outcomes, materializations, run_mall_job, step_failures
 from cafe24_pipeline.commands.sync import sync_app
 from cafe24_pipeline.settings import Settings
 
-MALL_TAG = "cafe24/mall_id"
-
 
 @dataclass
-class JobReport:
+class JobReport(RunReport):
     """What a catalogue job run did, per asset and per check; `ok` is False on any failure."""
 
-    job_name: str
-    run_id: str
-    success: bool
     assets: list[dict[str, Any]] = field(default_factory=list)
     failed_checks: list[dict[str, Any]] = field(default_factory=list)
     warned_checks: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.success and not self.failed_checks
 
 
-def _metadata_value(entry: Any) -> Any:
-    return getattr(entry, "value", entry)
-
-
 def _report(job_name: str, result: Any) -> JobReport:
-    report = JobReport(job_name=job_name, run_id=result.run_id, success=result.success)
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            mat = event.event_specific_data.materialization
-            meta = {k: _metadata_value(v) for k, v in mat.metadata.items()}
-            report.assets.append({"asset": mat.asset_key.to_user_string(), **meta})
-        elif event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            message = data.error.message.strip().splitlines()[-1] if data and data.error else "failed"
-            if data and data.error and data.error.cause:
-                message = data.error.cause.message.strip().splitlines()[-1]
-            report.errors.append(f"{event.step_key}: {message}")
-    for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed:
-            continue
-        item = {
-            "check": f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
-            "offending_rows": _metadata_value(evaluation.metadata.get("offending_rows_count", 0)),
-        }
-        if evaluation.severity.value == "ERROR":
-            report.failed_checks.append(item)
-        else:
-            report.warned_checks.append(item)
-    return report
+    failed, warned = check_outcomes(result)
+    return JobReport(job_name=job_name, run_id=result.run_id, success=result.success, errors=step_failures(result),
+                     assets=materializations(result), failed_checks=failed, warned_checks=warned)
 
 
 def run_catalog_job(
     settings: Settings, mall: str, *, full: bool = False, product_nos: list[int] | None = None
 ) -> JobReport:
     """Run `catalog_job` (full) or `catalog_incremental_job` (auto / chosen products) for one mall."""
-    from cafe24_pipeline.commands.dagster_runs import ensure_mall_partition, local_instance, run_job
     from cafe24_pipeline.schedules.catalog import product_sync_config
 
     job_name = "catalog_job" if full and not product_nos else "catalog_incremental_job"
     mode = "products" if product_nos else ("full" if full else "auto")
-    instance = local_instance(settings)
-    try:
-        ensure_mall_partition(instance, mall)
-        result = run_job(
-            job_name,
-            instance=instance,
-            partition_key=mall,
-            tags={MALL_TAG: mall, "cafe24/trigger": "cli"},
-            run_config=product_sync_config(mode, product_nos),
-        )
-        return _report(job_name, result)
-    finally:
-        instance.dispose()
+    result = run_mall_job(settings, mall, job_name, run_config=product_sync_config(mode, product_nos))
+    return _report(job_name, result)
 
 
 def run_inventory_job(settings: Settings, mall: str) -> JobReport:
     """Snapshot today's (KST) stock of one mall."""
     from dagster import MultiPartitionKey
 
-    from cafe24_pipeline.commands.dagster_runs import ensure_mall_partition, local_instance, run_job
-
     day = datetime.now(ZoneInfo("Asia/Seoul")).date().isoformat()
-    instance = local_instance(settings)
-    try:
-        ensure_mall_partition(instance, mall)
-        result = run_job(
-            "inventory_snapshot_job",
-            instance=instance,
-            partition_key=MultiPartitionKey({"mall": mall, "day": day}),
-            tags={MALL_TAG: mall, "cafe24/trigger": "cli"},
-        )
-        return _report("inventory_snapshot_job", result)
-    finally:
-        instance.dispose()
+    result = run_mall_job(settings, mall, "inventory_snapshot_job",
+                          partition_key=MultiPartitionKey({"mall": mall, "day": day}))
+    return _report("inventory_snapshot_job", result)
 
 
 def print_report(report: JobReport) -> None:

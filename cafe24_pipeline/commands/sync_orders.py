@@ -14,63 +14,38 @@ from typing import Any, Optional
 import typer
 
 from cafe24_pipeline.commands.common import console, err_console, load_settings, user_errors
+from cafe24_pipeline.commands.job_report import RunReport, run_mall_job, step_failures, step_output_metadata
 from cafe24_pipeline.commands.sync import sync_app
 from cafe24_pipeline.settings import Settings
 
-MALL_TAG = "cafe24/mall_id"
 OP_BY_JOB = {"orders_new_job": "poll_new_orders", "order_status_job": "poll_order_status"}
 
 
 @dataclass
-class OrderRunReport:
-    job_name: str
-    run_id: str
-    success: bool
+class OrderRunReport(RunReport):
+    """What an order job run did: the sync's counts, and samples of skipped and unmapped items."""
+
     summary: dict[str, Any] = field(default_factory=dict)
     skipped: list[dict[str, str]] = field(default_factory=list)
     unmapped: list[dict[str, str]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
 
 def run_order_job(settings: Settings, mall: str, job_name: str, *, since: date | None = None) -> OrderRunReport:
     """Run one order job for one mall in process on the local instance and summarise it."""
-    from cafe24_pipeline.commands.dagster_runs import ensure_mall_partition, local_instance, run_job
-
     run_config = None
     if job_name == "orders_new_job":
         run_config = {"ops": {"poll_new_orders": {"config": {"since": since.isoformat() if since else None}}}}
-    instance = local_instance(settings)
-    try:
-        ensure_mall_partition(instance, mall)
-        result = run_job(
-            job_name,
-            instance=instance,
-            partition_key=mall,
-            tags={MALL_TAG: mall, "cafe24/trigger": "cli"},
-            run_config=run_config,
-        )
-        report = OrderRunReport(job_name=job_name, run_id=result.run_id, success=result.success)
-        for event in result.all_events:
-            if event.event_type_value == "STEP_OUTPUT" and event.step_key == OP_BY_JOB[job_name]:
-                meta = event.event_specific_data.metadata if event.event_specific_data else {}
-                for key, value in meta.items():
-                    value = getattr(value, "value", value)
-                    if key == "skipped_sample":
-                        report.skipped = list(value)
-                    elif key == "unmapped_sample":
-                        report.unmapped = list(value)
-                    else:
-                        report.summary[key] = value
-            elif event.event_type_value == "STEP_FAILURE":
-                data = event.step_failure_data
-                message = "failed"
-                if data and data.error:
-                    err = data.error.cause or data.error
-                    message = err.message.strip().splitlines()[-1]
-                report.errors.append(f"{event.step_key}: {message}")
-        return report
-    finally:
-        instance.dispose()
+    result = run_mall_job(settings, mall, job_name, run_config=run_config)
+    summary = step_output_metadata(result, OP_BY_JOB[job_name])
+    return OrderRunReport(
+        job_name=job_name,
+        run_id=result.run_id,
+        success=result.success,
+        errors=step_failures(result),
+        skipped=list(summary.pop("skipped_sample", [])),
+        unmapped=list(summary.pop("unmapped_sample", [])),
+        summary=summary,
+    )
 
 
 def print_order_report(report: OrderRunReport) -> None:
