@@ -80,9 +80,7 @@ def _metadata(result: sync.SyncResult, table: str, *, row_count: int | None = No
 
 
 def _md_value(value: object) -> object:
-    if isinstance(value, dict):
-        return dg.MetadataValue.json(value)
-    if isinstance(value, list):
+    if isinstance(value, (dict, list)):
         return dg.MetadataValue.json(value)
     return value
 
@@ -96,40 +94,34 @@ def _live_rows(store: Store, table: str, mall_id: str) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-@dg.asset(
-    key=CATEGORIES,
-    partitions_def=malls_partitions,
-    group_name=GROUP,
-    pool=API_POOL,
-    retry_policy=RETRY,
-    kinds={"cafe24", "sql"},
-    description="Category tree of every shop of the mall (depth, parent, root, full path, attributes).",
-)
-def cafe24_categories(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
-    mall = context.partition_key
-    db = store.get_store()
-    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
-        result = sync.sync_categories(db, client, mall)
-    context.log.info(result.summary())
-    return dg.MaterializeResult(metadata=_metadata(result, "cafe24_categories", row_count=_live_rows(db, "cafe24_categories", mall)))
+def _mirror_asset(key: dg.AssetKey, table: str, sync_step, description: str) -> dg.AssetsDefinition:  # noqa: ANN001
+    """A mall-partitioned mirror asset that fills `table` with one `sync_step(store, client, mall)` call."""
+
+    @dg.asset(
+        key=key,
+        partitions_def=malls_partitions,
+        group_name=GROUP,
+        pool=API_POOL,
+        retry_policy=RETRY,
+        kinds={"cafe24", "sql"},
+        description=description,
+    )
+    def _mirror(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
+        mall = context.partition_key
+        db = store.get_store()
+        with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
+            result = sync_step(db, client, mall)
+        context.log.info(result.summary())
+        return dg.MaterializeResult(metadata=_metadata(result, table, row_count=_live_rows(db, table, mall)))
+
+    return _mirror
 
 
-@dg.asset(
-    key=BRANDS,
-    partitions_def=malls_partitions,
-    group_name=GROUP,
-    pool=API_POOL,
-    retry_policy=RETRY,
-    kinds={"cafe24", "sql"},
-    description="Brands of every shop of the mall.",
+cafe24_categories = _mirror_asset(
+    CATEGORIES, "cafe24_categories", sync.sync_categories,
+    "Category tree of every shop of the mall (depth, parent, root, full path, attributes).",
 )
-def cafe24_brands(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
-    mall = context.partition_key
-    db = store.get_store()
-    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
-        result = sync.sync_brands(db, client, mall)
-    context.log.info(result.summary())
-    return dg.MaterializeResult(metadata=_metadata(result, "cafe24_brands", row_count=_live_rows(db, "cafe24_brands", mall)))
+cafe24_brands = _mirror_asset(BRANDS, "cafe24_brands", sync.sync_brands, "Brands of every shop of the mall.")
 
 
 @dg.multi_asset(

@@ -69,14 +69,26 @@ def _result(validation: Validation, severity: dg.AssetCheckSeverity, extra: dict
     return dg.AssetCheckResult(passed=validation.passed, severity=severity, metadata=meta)
 
 
+def _check_table(context: AssetCheckExecutionContext, store: StoreResource, table: str, schema: Any,
+                 severity: dg.AssetCheckSeverity, show: list[str], *, live: bool = True) -> dg.AssetCheckResult:
+    """Validate the run's mall's rows of `table` (only live ones unless `live` is False) against `schema`."""
+    rows = _read(store.get_store(), table, _mall(context), live=live)
+    return _result(validate_frame(schema, rows), severity, show=show)
+
+
+def _check_master(context: AssetCheckExecutionContext, store: StoreResource, schema: Any,
+                  severity: dg.AssetCheckSeverity, show: list[str]) -> dg.AssetCheckResult:
+    """Validate the OMS products linked to the run's mall (every product when run alone) against `schema`."""
+    master = _master_for_mall(store.get_store(), _mall(context))
+    return _result(validate_frame(schema, master), severity, show=show)
+
+
 @dg.asset_check(asset=OMS_LISTINGS, blocking=True,
                 description="Each linked SKU is non-blank and unique per mall, and no variant is linked twice "
                 "(blocks the OMS master when it fails).")
 def linked_sku_unique(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    db = store.get_store()
-    listings = _read(db, "oms_listings", _mall(context))
-    return _result(validate_frame(linked_sku_schema, listings), dg.AssetCheckSeverity.ERROR,
-                   show=["mall_id", "sku", "product_no", "variant_code"])
+    return _check_table(context, store, "oms_listings", linked_sku_schema, dg.AssetCheckSeverity.ERROR,
+                        show=["mall_id", "sku", "product_no", "variant_code"], live=False)
 
 
 @dg.asset_check(asset=VARIANTS,
@@ -97,19 +109,15 @@ def variant_sku_unique(context: AssetCheckExecutionContext, store: StoreResource
 @dg.asset_check(asset=VARIANTS, description="Variant codes are 12 characters, product numbers positive, SKUs "
                 "at most 40 characters without padding or control characters.")
 def variant_codes_well_formed(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    db = store.get_store()
-    variants = _read(db, "cafe24_variants", _mall(context), live=True)
-    return _result(validate_frame(variant_codes_schema, variants), dg.AssetCheckSeverity.ERROR,
-                   show=["mall_id", "shop_no", "product_no", "variant_code", "sku"])
+    return _check_table(context, store, "cafe24_variants", variant_codes_schema, dg.AssetCheckSeverity.ERROR,
+                        show=["mall_id", "shop_no", "product_no", "variant_code", "sku"])
 
 
 @dg.asset_check(asset=PRODUCTS, description="Product codes are 8 characters, brand codes 8, seller product "
                 "codes at most 40.")
 def product_codes_well_formed(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    db = store.get_store()
-    products = _read(db, "cafe24_products", _mall(context), live=True)
-    return _result(validate_frame(product_codes_schema, products), dg.AssetCheckSeverity.ERROR,
-                   show=["mall_id", "shop_no", "product_no", "product_code", "brand_code", "custom_product_code"])
+    return _check_table(context, store, "cafe24_products", product_codes_schema, dg.AssetCheckSeverity.ERROR,
+                        show=["mall_id", "shop_no", "product_no", "product_code", "brand_code", "custom_product_code"])
 
 
 def _master_for_mall(db: Any, mall: str | None) -> pl.DataFrame:
@@ -122,19 +130,15 @@ def _master_for_mall(db: Any, mall: str | None) -> pl.DataFrame:
 
 @dg.asset_check(asset=OMS_PRODUCTS, description="Every OMS product has a SKU, a name and a selling price above 0.")
 def product_data_required(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    db = store.get_store()
-    master = _master_for_mall(db, _mall(context))
-    return _result(validate_frame(product_required_schema, master), dg.AssetCheckSeverity.ERROR,
-                   show=["sku", "name", "selling_price"])
+    return _check_master(context, store, product_required_schema, dg.AssetCheckSeverity.ERROR,
+                         show=["sku", "name", "selling_price"])
 
 
 @dg.asset_check(asset=OMS_PRODUCTS, description="Every OMS product has an image, and its MRP (retail price) is "
                 "not below its selling price when set.")
 def product_data_recommended(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    db = store.get_store()
-    master = _master_for_mall(db, _mall(context))
-    return _result(validate_frame(product_recommended_schema, master), dg.AssetCheckSeverity.WARN,
-                   show=["sku", "name", "selling_price", "mrp", "image_url"])
+    return _check_master(context, store, product_recommended_schema, dg.AssetCheckSeverity.WARN,
+                         show=["sku", "name", "selling_price", "mrp", "image_url"])
 
 
 def _merge(parts: list[Validation], frame: pl.DataFrame) -> Validation:
