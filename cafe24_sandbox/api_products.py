@@ -90,7 +90,8 @@ def _product_filters(ctx: Ctx) -> tuple[list[int] | None, list[Callable[[Product
 
 
 def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
-    """Products matching the filters, in the requested order; second value: True if a cursor was used."""
+    """Products matching the filters, in the requested order; second value: True when `offset` (or the
+    `since_product_no` cursor) has already been applied."""
     q, mall = ctx.query, ctx.mall
     since = q.get("since_product_no")
     sort, order = q.get("sort"), q.get("order")
@@ -128,6 +129,10 @@ def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
             return (mall.products[n] for n in index_order), False
         pool.sort(key=key, reverse=descending)
         return (p for p in pool if all(pred(p) for pred in predicates)), False
+    if candidates is None and not predicates:  # plain listing: the offset is a position in the sorted list
+        skip = int_param(q, "offset", 0, minimum=0, maximum=PRODUCT_OFFSET)
+        numbers = mall.product_nos.descending(skip) if descending else mall.product_nos.ascending(skip)
+        return _apply(mall, numbers, predicates), True
     if candidates is None:
         numbers = mall.product_nos.descending() if descending else mall.product_nos.ascending()
     else:
@@ -172,9 +177,10 @@ def _restrict(record: dict[str, Any], fields: list[str] | None) -> dict[str, Any
 async def list_products(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     limit = int_param(ctx.query, "limit", 10, minimum=1, maximum=PRODUCT_LIMIT)
     offset = int_param(ctx.query, "offset", 0, minimum=0, maximum=PRODUCT_OFFSET)
-    products, _cursor = _matching(ctx)
+    products, offset_applied = _matching(ctx)
     embed, fields = _embed(ctx), csv_param(ctx.query, "fields")
-    page = itertools.islice(products, offset, offset + limit)
+    skip = 0 if offset_applied else offset
+    page = itertools.islice(products, skip, skip + limit)
     return 200, {"products": [
         _restrict(_with_embeds(ctx, p, product_record(p, ctx.shop_no, PRODUCT_LIST_BASE, ctx.mall), embed), fields)
         for p in page]}

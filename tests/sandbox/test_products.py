@@ -242,3 +242,14 @@ def test_shop_2_writes_change_only_shop_2(client):
     code = client.get("products/9/variants").json()["variants"][0]["variant_code"]
     client.put(f"products/9/variants/{code}", json={"shop_no": 2, "request": {"quantity": 31}})
     assert client.get(f"products/9/variants/{code}").json()["variant"]["quantity"] == 31
+
+
+def test_offset_pages_are_consecutive_slices(client):
+    everything = [p["product_no"] for p in client.get("products", params={"limit": 100}).json()["products"]]
+    pages = []
+    for offset in range(0, 30, 7):
+        pages += [p["product_no"] for p in client.get("products", params={"limit": 7, "offset": offset}).json()["products"]]
+    assert pages == everything
+    displayed = [p["product_no"] for p in client.get("products", params={"display": "T", "limit": 100}).json()["products"]]
+    second = [p["product_no"] for p in client.get("products", params={"display": "T", "limit": 5, "offset": 5}).json()["products"]]
+    assert second == displayed[5:10]
