@@ -2,7 +2,7 @@
 
 Every Admin API call passes the same gates in the same order: bearer token (401), API version (400),
 leaky bucket and usage quota (429), route (404), scope (403), injected faults, then the handler.
-Every Admin API response carries `X-Api-Call-Limit`.
+Every response after the bearer check carries `X-Api-Call-Limit` (a 401 charges no bucket).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-
-from cafe24_sandbox.responses import FastJSONResponse as JSONResponse
 from starlette.routing import Route
 
 from cafe24_sandbox import api_claims, api_misc, api_orders, api_products, control
@@ -28,6 +26,7 @@ from cafe24_sandbox.errors import ApiError, error_response
 from cafe24_sandbox.faults import FaultBook, corrupt
 from cafe24_sandbox.oauth import AccessToken, OAuthEndpoints, TokenStore
 from cafe24_sandbox.observe import CallLog
+from cafe24_sandbox.responses import FastJSONResponse as JSONResponse
 from cafe24_sandbox.routing import Ctx, Router
 from cafe24_sandbox.routing import Route as RouteSpec
 from cafe24_sandbox.seed import seed_mall

@@ -102,8 +102,9 @@ class SandboxConfig:
         if not self.malls:
             raise ValueError("at least one mall is required")
         for mall in self.malls:
-            if not mall.isascii() or not mall.replace("_", "").isalnum() or mall != mall.lower():
-                raise ValueError(f"invalid mall id {mall!r}: use lowercase letters, digits and _")
+            if (not mall.isascii() or not mall.replace("_", "").isalnum() or mall != mall.lower()
+                    or mall.startswith("_")):
+                raise ValueError(f"invalid mall id {mall!r}: use lowercase letters, digits and _ (not first)")
         if self.products < 0 or self.orders < 0:
             raise ValueError("products and orders must be >= 0")
         if self.leak_rate <= 0 or self.bucket_capacity <= 0:
