@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from cafe24_sandbox.api_orders import _order, _target_items
-from cafe24_sandbox.api_products import multi_status
 from cafe24_sandbox.errors import ApiError, invalid, not_found
 from cafe24_sandbox.flows import move_items
 from cafe24_sandbox.models import Item, Order
 from cafe24_sandbox.params import flag_value, text_value
-from cafe24_sandbox.routing import Ctx, Router
+from cafe24_sandbox.routing import Ctx, Router, multi_status
 from cafe24_sandbox.state import MallState
 
 router = Router()

@@ -8,14 +8,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from cafe24_sandbox.api_products import multi_status
 from cafe24_sandbox.catalog_data import CARRIERS
 from cafe24_sandbox.clock import add_months
 from cafe24_sandbox.errors import ApiError, invalid, not_found
 from cafe24_sandbox.flows import move_items
 from cafe24_sandbox.models import Item, Order, Shipment
 from cafe24_sandbox.params import csv_param, int_csv_param, int_param, parse_date, text_value
-from cafe24_sandbox.routing import Ctx, Router
+from cafe24_sandbox.routing import Ctx, Router, multi_status
 from cafe24_sandbox.shapes import (
     ORDER_DETAIL_BASE, ORDER_LIST_BASE, item_record, order_record, shipment_created_record, shipment_record,
 )

@@ -13,7 +13,7 @@ from cafe24_sandbox.params import (
     csv_param, date_pair, flag_param, flag_value, int_csv_param, int_param, int_value, money_value,
     signed_money, text_value,
 )
-from cafe24_sandbox.routing import Ctx, Router
+from cafe24_sandbox.routing import Ctx, Router, multi_status
 from cafe24_sandbox.shapes import (
     PRODUCT_DETAIL_BASE, PRODUCT_LIST_BASE, PRODUCT_WRITE_BASE, inventory_record, product_record, variant_record,
     variant_write_record,
@@ -485,20 +485,6 @@ async def bulk_update_variants(ctx: Ctx) -> tuple[int, dict[str, Any]]:
             results.append((error.status, {"variant_code": code, "error": {"code": error.status,
                                                                           "message": error.message}}))
     return multi_status(results, "variants")
-
-
-def multi_status(results: list[tuple[int, dict[str, Any]]], key: str) -> tuple[int, dict[str, Any]]:
-    """All succeeded: 200 with records. Mixed: 207 with successes under `key` and failures under `errors`.
-    All failed with one status: that status and the first error (Cafe24's envelope)."""
-    statuses = {status for status, _ in results}
-    if statuses == {200}:
-        return 200, {key: [record for _, record in results]}
-    if 200 not in statuses and len(statuses) == 1:
-        status = statuses.pop()
-        first = results[0][1]["error"]
-        raise ApiError(status, first["message"], {"errors": [record for _, record in results]})
-    return 207, {key: [record for status, record in results if status == 200],
-                 "errors": [record for status, record in results if status != 200]}
 
 
 @router.add("DELETE", "products/{product_no:int}/variants/{variant_code}", WRITE)

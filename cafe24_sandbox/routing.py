@@ -91,3 +91,17 @@ class Router:
                 params = {k: route.converters[k](v) for k, v in found.groupdict().items()}
                 return route, params, True
         return None, {}, exists
+
+
+def multi_status(results: list[tuple[int, dict[str, Any]]], key: str) -> tuple[int, dict[str, Any]]:
+    """All succeeded: 200 with records. Mixed: 207 with successes under `key` and failures under `errors`.
+    All failed with one status: that status and the first error (Cafe24's envelope)."""
+    statuses = {status for status, _ in results}
+    if statuses == {200}:
+        return 200, {key: [record for _, record in results]}
+    if 200 not in statuses and len(statuses) == 1:
+        status = statuses.pop()
+        first = results[0][1]["error"]
+        raise ApiError(status, first["message"], {"errors": [record for _, record in results]})
+    return 207, {key: [record for status, record in results if status == 200],
+                 "errors": [record for status, record in results if status != 200]}

@@ -12,7 +12,7 @@ from cafe24_sandbox.catalog_data import CARRIERS, ORDER_PLACES, PAYMENT_METHODS
 from cafe24_sandbox.clock import item_kst, iso_kst
 from cafe24_sandbox.models import Brand, Category, Item, Order, Product, Shipment, Variant
 from cafe24_sandbox.state import MallState, ShopInfo, item_dates
-from cafe24_sandbox.statuses import STATUSES, implied_events, is_cancelled, shipping_status_of
+from cafe24_sandbox.statuses import STATUSES, is_cancelled, shipping_status_of
 from cafe24_sandbox.templates import TEMPLATES
 
 
