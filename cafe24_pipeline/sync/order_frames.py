@@ -169,6 +169,7 @@ def order_frames(
     ic: dict[str, list[Any]] = {name: [] for name in _ITEM_BUILT}
     receiver_rows: list[tuple[Any, ...]] = []
     dumps = json.dumps
+    encode_raw = _RAW_JSON.encode
     for order in by_id.values():
         amounts = order.actual_order_amount or order.initial_order_amount or {}
         ordered_us = _epoch_us(order.order_date)
@@ -220,7 +221,7 @@ def order_frames(
             ic["return_date"].append(_epoch_us(item.return_confirmed_date or item.return_request_date))
             ic["exchange_date"].append(_epoch_us(item.exchange_request_date))
             ic["purchaseconfirmation_date"].append(_epoch_us(item.purchaseconfirmation_date))
-            ic["raw"].append(dumps(item.raw, ensure_ascii=False, default=str) if item.raw else None)
+            ic["raw"].append(encode_raw(item.raw) if item.raw else None)
         for receiver in order.receivers:
             receiver_rows.append(_receiver_row(mall_id, order, receiver))
 
@@ -241,6 +242,9 @@ _ITEM_BUILT = [
     c for c in ITEM_SCHEMA
     if c not in ("mall_id", "order_date_kst", "oms_status", "status_changed_at", "imported_backfill", "synced_at", "content_hash")
 ]  # fmt: skip
+# The same text as json.dumps(raw, ensure_ascii=False, default=str); one encoder for every item
+# (json.dumps with options builds a new encoder per call).
+_RAW_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
 

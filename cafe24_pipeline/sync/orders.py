@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from cafe24_pipeline.cafe24.models import Order, OrderPage, Shop
 from cafe24_pipeline.oms.order_mapping import map_orders
@@ -528,9 +529,12 @@ class OrderSync:
             return
         o, i = tables.cafe24_orders, tables.cafe24_order_items
         ids = frames.order_ids
+        # shop_no narrows the reads to the primary key (mall_id, shop_no, order_id): by order_id alone
+        # the database walks every order of the mall, once per page (quadratic over an import).
+        shops = sorted(frames.orders["shop_no"].unique().to_list())
         stored_orders = self.store.read(
             sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash, o.c.imported_backfill).where(
-                o.c.mall_id == self.mall_id, o.c.order_id.in_(ids)
+                o.c.mall_id == self.mall_id, o.c.shop_no.in_(shops), self._among(o.c.order_id, ids)
             ),
             conn=conn,
         )
@@ -538,7 +542,7 @@ class OrderSync:
             sa.select(
                 i.c.order_id, i.c.order_item_code, i.c.content_hash, i.c.oms_status, i.c.order_status,
                 i.c.status_changed_at, i.c.imported_backfill,
-            ).where(i.c.mall_id == self.mall_id, i.c.order_id.in_(ids)),
+            ).where(i.c.mall_id == self.mall_id, self._among(i.c.order_id, ids)),
             conn=conn,
         )  # fmt: skip
         frames = self._only_changed(frames, report, stored_orders, stored_items, conn)
@@ -583,6 +587,7 @@ class OrderSync:
         if stored_orders.height == 0:
             return frames
         ids = frames.order_ids
+        shops = sorted(frames.orders["shop_no"].unique().to_list())
         key = ["shop_no", "order_id"]
         # 1. the order's own hash differs (or the order is new)
         order_changed = (
@@ -603,7 +608,10 @@ class OrderSync:
         r = tables.cafe24_order_receivers
         fields = [c for c in frames.receivers.columns if c not in ("mall_id", "synced_at")]
         receivers_then = self.store.read(
-            sa.select(*[r.c[c] for c in fields]).where(r.c.mall_id == self.mall_id, r.c.order_id.in_(ids)), conn=conn
+            sa.select(*[r.c[c] for c in fields]).where(
+                r.c.mall_id == self.mall_id, r.c.shop_no.in_(shops), self._among(r.c.order_id, ids)
+            ),
+            conn=conn,
         ).select(fields)
         receivers_now = frames.receivers.select(fields)
         receivers_then = receivers_then.cast(dict(receivers_now.schema))  # type: ignore[arg-type]
@@ -637,7 +645,7 @@ class OrderSync:
                 t.c.order_item_code, t.c.status, t.c.created_at, t.c.status_changed_at, t.c.shipping_code,
                 t.c.tracking_number, t.c.carrier, t.c.shipped_at, t.c.delivered_at,
             ).where(
-                t.c.mall_id == self.mall_id, t.c.order_id.in_(order_ids)
+                t.c.mall_id == self.mall_id, self._among(t.c.order_id, order_ids)
             ),
             conn=conn,
         )
@@ -645,16 +653,23 @@ class OrderSync:
     def _oms_created(self, order_ids: list[str], conn: sa.Connection) -> pl.DataFrame:
         t = tables.oms_orders
         return self.store.read(
-            sa.select(t.c.order_id, t.c.created_at).where(t.c.mall_id == self.mall_id, t.c.order_id.in_(order_ids)),
+            sa.select(t.c.order_id, t.c.created_at).where(t.c.mall_id == self.mall_id, self._among(t.c.order_id, order_ids)),
             conn=conn,
         )
+
+    def _among(self, column: sa.ColumnElement[str], values: list[str]) -> sa.ColumnElement[bool]:
+        """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of 1,000
+        (a page's ids), which spares SQLAlchemy and the server a new 1,000-parameter statement per page."""
+        if self.store.dialect == "postgresql":
+            return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String)))
+        return column.in_(values)
 
     def _stock(self, skus: list[str], conn: sa.Connection) -> dict[str, int]:
         if not skus:
             return {}
         t = tables.oms_products
         rows = self.store.read(
-            sa.select(t.c.sku, t.c.stock).where(t.c.sku.in_(skus), t.c.deleted == sa.false(), t.c.active == sa.true()),
+            sa.select(t.c.sku, t.c.stock).where(self._among(t.c.sku, skus), t.c.deleted == sa.false(), t.c.active == sa.true()),
             conn=conn,
         )
         return {sku: int(stock) for sku, stock in rows.iter_rows()}
