@@ -295,8 +295,8 @@ def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: in
             if quantity < 1:
                 raise ControlError(400, "quantity must be >= 1")
             order.items.append(Item(order, seq, product, variant, quantity, product.view(shop_no, "price"),
-                                    variant.additional_amount,
-                                    "N00"))
+                                    variant.additional_amount, "N00",
+                                    product_name=product.view(shop_no, "product_name")))
     else:
         numbers = mall.product_nos.values
         if not numbers:
@@ -305,5 +305,6 @@ def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: in
             product = mall.products[numbers[rng.randrange(len(numbers))]]
             variant = product.variants[rng.randrange(len(product.variants))]
             order.items.append(Item(order, seq, product, variant, rng.randint(1, 2), product.view(shop_no, "price"),
-                                    variant.additional_amount, "N00"))
+                                    variant.additional_amount, "N00",
+                                    product_name=product.view(shop_no, "product_name")))
     return order

@@ -54,4 +54,4 @@ def order_placed_payload(order: Order) -> dict[str, Any]:
             "buyer_email": order.customer.email, "buyer_cellphone": order.customer.cellphone,
             "member_id": order.customer.member_id, "order_place_id": order.order_place_id,
             "ordering_product_code": ",".join(i.product.product_code for i in order.items),
-            "ordering_product_name": ",".join(i.product.product_name for i in order.items)}
+            "ordering_product_name": ",".join(i.product_name or i.product.product_name for i in order.items)}

@@ -115,6 +115,7 @@ class Item:
     claim_code: str | None = None
     status_additional_info: str | None = None
     status_before_claim: str | None = None  # Cafe24's order_status_before_cs; restored when a claim is undone
+    product_name: str | None = None  # the name at order time (later merchant renames do not rewrite history)
 
     @property
     def order_item_code(self) -> str:

@@ -240,7 +240,7 @@ def seed_orders(mall: MallState, config: SandboxConfig, now: float) -> None:
             variants = product.variants
             variant = variants[int(rand() * len(variants))]
             items.append(Item(order, seq, product, variant, quantities[int(rand() * 5)], product.price,
-                              variant.additional_amount, "N00"))
+                              variant.additional_amount, "N00", product_name=product.product_name))
         partial = count > 1 and status[0] in "CRE" and rand() < 0.3
         for item in items:
             item_status = status

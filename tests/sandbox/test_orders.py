@@ -274,3 +274,13 @@ def test_status_filter_matches_a_full_scan(sandbox_factory, statuses):
             httpx.post(f"{server.base_url}/_sandbox/demomall/orders/{first}/status", json={"status": "E00"})
             after = [o["order_id"] for o in _all_orders(c, {**window, "order_status": statuses})]
             assert first not in after
+
+
+def test_items_keep_the_name_and_price_at_order_time(sandbox, client):
+    variant = client.get("products/4/variants").json()["variants"][0]
+    made = _new_order(sandbox, status="N10", items=[{"variant_code": variant["variant_code"]}])
+    before = client.get(f"orders/{made['order_id']}/items").json()["items"][0]
+    httpx.put(f"{sandbox.base_url}/_sandbox/demomall/products/4", json={"product_name": "새 이름", "price": 99900})
+    after = client.get(f"orders/{made['order_id']}/items").json()["items"][0]
+    assert (after["product_name"], after["product_price"]) == (before["product_name"], before["product_price"])
+    assert client.get("products/4").json()["product"]["product_name"] == "새 이름"
