@@ -6,6 +6,7 @@ Built in one pass with plain tuples and slotted records so 100k products / 1M it
 
 from __future__ import annotations
 
+import gc
 import random
 import zlib
 from bisect import bisect
@@ -31,12 +32,21 @@ def mall_rng(seed: int, mall_id: str, stream: str) -> random.Random:
 
 
 def seed_mall(mall: MallState, config: SandboxConfig) -> None:
+    """Seed one mall. The cyclic GC is paused meanwhile (millions of new objects, no garbage), and the
+    seeded objects are then frozen out of later collections so big malls do not stall requests."""
     now = mall.clock.ts()
-    seed_shops(mall, config)
-    leaves = seed_categories(mall)
-    seed_brands(mall, now)
-    seed_products(mall, config, leaves, now)
-    seed_orders(mall, config, now)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        seed_shops(mall, config)
+        leaves = seed_categories(mall)
+        seed_brands(mall, now)
+        seed_products(mall, config, leaves, now)
+        seed_orders(mall, config, now)
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.freeze()
 
 
 def seed_shops(mall: MallState, config: SandboxConfig) -> None:
