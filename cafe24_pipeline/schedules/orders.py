@@ -20,7 +20,8 @@ Cadences are cron strings from the environment (Asia/Seoul time), read when the 
 
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 
 import dagster as dg
@@ -74,52 +75,54 @@ def _output(report: SyncReport) -> dg.Output:
     return dg.Output(report.as_metadata(), metadata=meta)
 
 
-@dg.op(retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
-       description="Orders placed since the last run (overlapping window ending now − safety lag)")
-def poll_new_orders(context: OpExecutionContext, config: OrdersSyncConfig, store: StoreResource,
-                    cafe24: Cafe24Resource) -> dg.Output[dict]:
+@contextmanager
+def _leased_sync(context: OpExecutionContext, store: StoreResource, cafe24: Cafe24Resource,
+                 stream: str) -> Iterator[OrderSync]:
+    """The mall's order sync, holding the per-mall lease; a failure is recorded on `stream` before it propagates."""
     mall_id = context.partition_key
-    since = date.fromisoformat(config.since) if config.since else None
     sync_config = OrderSyncConfig.from_env()
     with cafe24.client(mall_id) as client:
         sync = OrderSync(store.get_store(), client, mall_id, config=sync_config)
         with sync.lease():
             try:
-                report = SyncReport(mall_id, STREAM_NEW)
-                if since is not None:
-                    report.absorb(sync.initial_import(since=since))
-                new = sync.sync_new_orders()
-                report.absorb(new)
-                report.high_water_mark = new.high_water_mark
+                yield sync
             except Exception as exc:
-                sync.record_failure(STREAM_NEW, exc)
+                sync.record_failure(stream, exc)
                 raise
-    context.log.info(
-        f"mall {mall_id}: fetched {report.fetched}, stored {report.stored_orders} orders / {report.stored_items} "
-        f"items, {report.history_rows} status changes, skipped {len(report.skipped)}, mark {report.high_water_mark}"
-    )
-    _report_days(context, mall_id, report, (*MIRROR_KEYS, OMS_ORDERS_KEY))
+
+
+def _finish(context: OpExecutionContext, report: SyncReport, summary: str) -> dg.Output:
+    """Log the run's summary, mark the mall × day partitions it touched, and return its metadata."""
+    context.log.info(f"mall {context.partition_key}: {summary}")
+    _report_days(context, context.partition_key, report, (*MIRROR_KEYS, OMS_ORDERS_KEY))
     return _output(report)
+
+
+@dg.op(retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
+       description="Orders placed since the last run (overlapping window ending now − safety lag)")
+def poll_new_orders(context: OpExecutionContext, config: OrdersSyncConfig, store: StoreResource,
+                    cafe24: Cafe24Resource) -> dg.Output[dict]:
+    since = date.fromisoformat(config.since) if config.since else None
+    with _leased_sync(context, store, cafe24, STREAM_NEW) as sync:
+        report = SyncReport(context.partition_key, STREAM_NEW)
+        if since is not None:
+            report.absorb(sync.initial_import(since=since))
+        new = sync.sync_new_orders()
+        report.absorb(new)
+        report.high_water_mark = new.high_water_mark
+    return _finish(context, report,
+                   f"fetched {report.fetched}, stored {report.stored_orders} orders / {report.stored_items} items, "
+                   f"{report.history_rows} status changes, skipped {len(report.skipped)}, mark {report.high_water_mark}")
 
 
 @dg.op(retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
        description="Sweep event-date types since the last sweep, then re-poll still-open orders by id")
 def poll_order_status(context: OpExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.Output[dict]:
-    mall_id = context.partition_key
-    with cafe24.client(mall_id) as client:
-        sync = OrderSync(store.get_store(), client, mall_id, config=OrderSyncConfig.from_env())
-        with sync.lease():
-            try:
-                report = sync.sync_status_changes()
-            except Exception as exc:
-                sync.record_failure(STREAM_STATUS, exc)
-                raise
-    context.log.info(
-        f"mall {mall_id}: fetched {report.fetched} in {report.windows} windows, re-polled {report.repolled}, "
-        f"{report.history_rows} status changes, skipped {len(report.skipped)}, mark {report.high_water_mark}"
-    )
-    _report_days(context, mall_id, report, (*MIRROR_KEYS, OMS_ORDERS_KEY))
-    return _output(report)
+    with _leased_sync(context, store, cafe24, STREAM_STATUS) as sync:
+        report = sync.sync_status_changes()
+    return _finish(context, report,
+                   f"fetched {report.fetched} in {report.windows} windows, re-polled {report.repolled}, "
+                   f"{report.history_rows} status changes, skipped {len(report.skipped)}, mark {report.high_water_mark}")
 
 
 @dg.job(partitions_def=malls_partitions, tags={STREAM_TAG: "orders_new"},
