@@ -131,9 +131,8 @@ def map_orders(
             for r in rows:
                 item_status[codes[r]] = None
             continue
-        in_stock = order_in_stock(
-            (ItemNeed(skus[r], int(quantities[r] or 0), cafe24_status[r]) for r in rows), stock_by_sku  # type: ignore[arg-type]
-        )
+        needs = (ItemNeed(skus[r], int(quantities[r] or 0), cafe24_status[r]) for r in rows)  # type: ignore[arg-type]
+        in_stock = order_in_stock(needs, stock_by_sku)
         its: list[str] = []
         for r in rows:
             key = (previous_status[r], cafe24_status[r], in_stock)  # type: ignore[assignment]

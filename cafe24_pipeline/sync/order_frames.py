@@ -237,10 +237,15 @@ def order_frames(
     )
 
 
-_ORDER_BUILT = [c for c in ORDER_SCHEMA if c not in ("mall_id", "order_date_kst", "member_id", "imported_backfill", "synced_at", "content_hash")]
+# Columns filled per row; the rest are batch-wide constants, derived, or left for the sync to fill.
+_ORDER_BUILT = [
+    c for c in ORDER_SCHEMA
+    if c not in ("mall_id", "order_date_kst", "member_id", "imported_backfill", "synced_at", "content_hash")
+]  # fmt: skip
 _ITEM_BUILT = [
     c for c in ITEM_SCHEMA
-    if c not in ("mall_id", "order_date_kst", "oms_status", "status_changed_at", "imported_backfill", "synced_at", "content_hash")
+    if c not in ("mall_id", "order_date_kst", "oms_status", "status_changed_at", "imported_backfill", "synced_at",
+                 "content_hash")
 ]  # fmt: skip
 # The same text as json.dumps(raw, ensure_ascii=False, default=str); one encoder for every item
 # (json.dumps with options builds a new encoder per call).
@@ -262,7 +267,9 @@ def _money_text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _columns_frame(columns: dict[str, list[Any]], schema: dict[str, pl.DataType], common: dict[str, Any]) -> pl.DataFrame:
+def _columns_frame(
+    columns: dict[str, list[Any]], schema: dict[str, pl.DataType], common: dict[str, Any]
+) -> pl.DataFrame:
     """One frame in `schema` order from built columns, batch-wide constants and derived columns."""
     height = len(columns["order_id"])
     series: list[pl.Series] = []

@@ -552,7 +552,9 @@ class OrderSync:
         order_ids = frames.order_ids
         if len(order_ids) < len(ids):
             stored_items = stored_items.filter(pl.col("order_id").is_in(order_ids))
-        diff = diff_against(frames.items, stored_items.drop("order_id", "content_hash", "oms_status"), observed_at=now, source=source)
+        diff = diff_against(
+            frames.items, stored_items.drop("order_id", "content_hash", "oms_status"), observed_at=now, source=source
+        )
         items = diff.items
         orders = self._keep_backfill_flag(frames.orders, stored_orders)
 
@@ -597,9 +599,10 @@ class OrderSync:
             .get_column("order_id")
         )
         # 2. the set of (item code, item hash) per order differs; 3. an item is still unmapped
-        now_items = frames.items.select("order_id", "order_item_code", pl.col("content_hash").alias("_now"), pl.lit(True).alias("_in_now"))
-        then_items = stored_items.select("order_id", "order_item_code", pl.col("content_hash").alias("_then"), pl.lit(True).alias("_in_then"))
-        both = now_items.join(then_items, on=["order_id", "order_item_code"], how="full", coalesce=True, nulls_equal=True)
+        item_key = ["order_id", "order_item_code"]
+        now_items = frames.items.select(*item_key, pl.col("content_hash").alias("_now"), pl.lit(True).alias("_in_now"))
+        then_items = stored_items.select(*item_key, pl.col("content_hash").alias("_then"), pl.lit(True).alias("_in_then"))
+        both = now_items.join(then_items, on=item_key, how="full", coalesce=True, nulls_equal=True)
         items_changed = both.filter(
             pl.col("_in_now").is_null() | pl.col("_in_then").is_null() | pl.col("_now").ne_missing(pl.col("_then"))
         ).get_column("order_id")
@@ -625,16 +628,22 @@ class OrderSync:
         report.unchanged += frames.orders.height - changed_orders.height
         if changed_orders.height == frames.orders.height:
             return frames
-        return OrderFrames(orders=changed_orders, items=frames.items.filter(keep), receivers=frames.receivers.filter(keep))
+        return OrderFrames(
+            orders=changed_orders, items=frames.items.filter(keep), receivers=frames.receivers.filter(keep)
+        )
 
     def _keep_backfill_flag(self, orders: pl.DataFrame, stored_orders: pl.DataFrame) -> pl.DataFrame:
         """An order keeps the `imported_backfill` flag of its first import."""
         if stored_orders.height == 0:
             return orders
-        first = stored_orders.select("shop_no", "order_id", pl.col("imported_backfill").fill_null(False).alias("_first"))
+        first = stored_orders.select(
+            "shop_no", "order_id", pl.col("imported_backfill").fill_null(False).alias("_first")
+        )
         return (
             orders.join(first, on=["shop_no", "order_id"], how="left", maintain_order="left")
-            .with_columns(pl.coalesce(pl.col("_first"), pl.col("imported_backfill")).cast(pl.Boolean).alias("imported_backfill"))
+            .with_columns(
+                pl.coalesce(pl.col("_first"), pl.col("imported_backfill")).cast(pl.Boolean).alias("imported_backfill")
+            )
             .drop("_first")
         )
 
