@@ -34,7 +34,7 @@ from cafe24_pipeline.assets.orders import (
     cafe24_order_days,
     oms_orders,
 )
-from cafe24_pipeline.partitions import mall_order_day_partitions, malls_partitions
+from cafe24_pipeline.partitions import malls_partitions
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 from cafe24_pipeline.resources.store import StoreResource
 from cafe24_pipeline.schedules.common import MALL_TAG, STREAM_TAG, cron_from_env, mall_day_schedule, mall_schedule
@@ -140,7 +140,6 @@ def order_status_job():
 orders_import_job = dg.define_asset_job(
     "orders_import_job",
     selection=dg.AssetSelection.assets(cafe24_order_days, oms_orders),
-    partitions_def=mall_order_day_partitions,
     tags={STREAM_TAG: "orders_import"},
     description="Import whole KST order days of a mall (backfill; a range runs as one run, newest day first)",
 )
@@ -148,7 +147,6 @@ orders_import_job = dg.define_asset_job(
 order_reconciliation_job = dg.define_asset_job(
     "order_reconciliation_job",
     selection=dg.AssetSelection.assets(RECONCILIATION_KEY),
-    partitions_def=mall_order_day_partitions,
     tags={STREAM_TAG: "order_reconciliation"},
     description="Compare one KST day of Cafe24 orders with our tables",
 )
