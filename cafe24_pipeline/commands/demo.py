@@ -20,7 +20,7 @@ SUMMARY_TABLES = (
 )
 
 SAMPLE_QUERY = (
-    "select order_date_kst, count(*) as items, sum(payment_amount) as krw "
+    "select order_date_kst, count(*) as items, sum(cast(payment_amount as bigint)) as krw "
     "from cafe24_order_items group by order_date_kst order by order_date_kst desc limit 7;"
 )
 
