@@ -75,8 +75,9 @@ def connect_mall(
     cipher = cipher or TokenCipher.from_settings(settings)
     token_store = TokenStore(store, cipher, clock=clock)
     _save_connection(store, token_store, mall_id, token, settings.client_id, clock)
-    shop_nos, reason = _fetch_shop_nos(settings, mall_id, token_store, oauth, http)
+    shop_nos, reason, shops = _fetch_shops(settings, mall_id, token_store, oauth, http)
     now = clock.now()
+    _save_shops(store, mall_id, shops, now)
     connections = store.table("connections")
     with store.transaction() as conn:
         conn.execute(
@@ -114,7 +115,7 @@ def _save_connection(store, token_store: TokenStore, mall_id: str, token: TokenR
         token_store.save(conn, mall_id, token, client_id=client_id)
 
 
-def _fetch_shop_nos(settings, mall_id, token_store, oauth, http) -> tuple[tuple[int, ...], str | None]:
+def _fetch_shops(settings, mall_id, token_store, oauth, http) -> tuple[tuple[int, ...], str | None, list]:
     from cafe24_pipeline.cafe24.client import Cafe24Client
 
     manager = TokenManager(mall_id, token_store, oauth)
@@ -125,10 +126,34 @@ def _fetch_shop_nos(settings, mall_id, token_store, oauth, http) -> tuple[tuple[
         if exc.status == 403:
             reason = "shops unknown (token lacks mall.read_store): only shop 1 is synced"
             log.warning("mall %s: %s", mall_id, reason)
-            return (1,), reason
+            return (1,), reason, []
         raise
     nos = tuple(sorted(s.shop_no for s in shops if s.active is not False)) or (1,)
-    return nos, None
+    return nos, None, shops
+
+
+def _save_shops(store, mall_id: str, shops: list, now: datetime) -> None:
+    """Record the mall's shops (name, currency, language, active) for `status` and analysts."""
+    if not shops:
+        return
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            "mall_id": [mall_id] * len(shops),
+            "shop_no": [s.shop_no for s in shops],
+            "shop_name": [s.shop_name for s in shops],
+            "currency_code": [s.currency_code for s in shops],
+            "language_code": [s.language_code for s in shops],
+            "default_shop": [s.default for s in shops],
+            "active": [s.active for s in shops],
+            "raw": [json.dumps(s.raw, ensure_ascii=False) for s in shops],
+            "synced_at": [now] * len(shops),
+        },
+        schema_overrides={"default_shop": pl.Boolean, "active": pl.Boolean, "shop_name": pl.Utf8,
+                          "currency_code": pl.Utf8, "language_code": pl.Utf8},
+    )
+    store.upsert("cafe24_shops", frame)
 
 
 def _row_to_connection(row) -> Connection:

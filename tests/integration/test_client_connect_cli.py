@@ -56,6 +56,9 @@ def test_authorize_url_then_connect_registers_the_mall(tmp_path, monkeypatch):
         with Store.open(url) as store:
             connection = load_connection(store, MALL)
             assert connection.status == "active" and connection.shop_nos == (1, 2)
+            shops = store.read_table("cafe24_shops", {"mall_id": MALL}, order_by=["shop_no"])
+            assert shops["shop_no"].to_list() == [1, 2]
+            assert shops["active"].to_list() == [True, True] and shops["currency_code"].null_count() == 0
             with store.engine.connect() as conn:
                 assert conn.execute(sa.text("select count(*) from oauth_tokens")).scalar() == 1
         instance = dg.DagsterInstance.get()
