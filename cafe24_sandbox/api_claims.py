@@ -9,7 +9,7 @@ from cafe24_sandbox.errors import ApiError, invalid, not_found
 from cafe24_sandbox.flows import move_items
 from cafe24_sandbox.models import Item, Order
 from cafe24_sandbox.params import flag_value, text_value
-from cafe24_sandbox.routing import Ctx, Router, multi_status
+from cafe24_sandbox.routing import Ctx, Router, apply_each, multi_status
 from cafe24_sandbox.state import MallState
 
 router = Router()
@@ -80,16 +80,10 @@ async def post_cancellation(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 @router.add("POST", "cancellation", WRITE)
 async def post_cancellations(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    results: list[tuple[int, dict[str, Any]]] = []
-    for entry in ctx.request_list(100):
-        order_id = entry.get("order_id")
-        try:
-            if not isinstance(order_id, str):
-                raise invalid("order_id", "order_id is required.")
-            results.append((200, create_cancellation(ctx.mall, ctx.server, _order(ctx, order_id), entry)))
-        except ApiError as error:
-            results.append((error.status, {"order_id": order_id,
-                                           "error": {"code": error.status, "message": error.message}}))
+    results = apply_each(
+        ctx.request_list(100), "order_id",
+        lambda entry, order_id: create_cancellation(ctx.mall, ctx.server, _order(ctx, order_id), entry),
+    )
     status, body = multi_status(results, "cancellation")
     return (201 if status == 200 else status), body
 

@@ -14,7 +14,7 @@ from cafe24_sandbox.errors import ApiError, invalid, not_found
 from cafe24_sandbox.flows import move_items
 from cafe24_sandbox.models import Item, Order, Shipment
 from cafe24_sandbox.params import csv_param, int_csv_param, int_param, parse_date, text_value
-from cafe24_sandbox.routing import Ctx, Router, multi_status
+from cafe24_sandbox.routing import Ctx, Router, apply_each, multi_status
 from cafe24_sandbox.shapes import (
     ORDER_DETAIL_BASE, ORDER_LIST_BASE, item_record, order_record, shipment_created_record, shipment_record,
 )
@@ -305,17 +305,10 @@ async def put_order(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 @router.add("PUT", "orders", WRITE)
 async def put_orders(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    results: list[tuple[int, dict[str, Any]]] = []
-    for entry in ctx.request_list(100):
-        order_id = entry.get("order_id")
-        try:
-            if not isinstance(order_id, str):
-                raise invalid("order_id", "order_id is required.")
-            results.append((200, update_order_status(ctx.mall, ctx.server, _order(ctx, order_id), entry,
-                                                     ctx.shop_no)))
-        except ApiError as error:
-            results.append((error.status, {"order_id": order_id,
-                                           "error": {"code": error.status, "message": error.message}}))
+    results = apply_each(
+        ctx.request_list(100), "order_id",
+        lambda entry, order_id: update_order_status(ctx.mall, ctx.server, _order(ctx, order_id), entry, ctx.shop_no),
+    )
     return multi_status(results, "orders")
 
 
@@ -458,33 +451,19 @@ async def delete_shipment(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 @router.add("POST", "shipments", WRITE)
 async def post_shipments(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    results: list[tuple[int, dict[str, Any]]] = []
-    for entry in ctx.request_list(100):
-        order_id = entry.get("order_id")
-        try:
-            if not isinstance(order_id, str):
-                raise invalid("order_id", "order_id is required.")
-            shipment = create_shipment(ctx.mall, ctx.server, _order(ctx, order_id), entry)
-            results.append((200, shipment_created_record(shipment)))
-        except ApiError as error:
-            results.append((error.status, {"order_id": order_id,
-                                           "error": {"code": error.status, "message": error.message}}))
+    results = apply_each(
+        ctx.request_list(100), "order_id",
+        lambda entry, order_id: shipment_created_record(
+            create_shipment(ctx.mall, ctx.server, _order(ctx, order_id), entry)),
+    )
     status, body = multi_status(results, "shipments")
     return (201 if status == 200 else status), body
 
 
 @router.add("PUT", "shipments", WRITE)
 async def put_shipments(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    results: list[tuple[int, dict[str, Any]]] = []
-    for entry in ctx.request_list(100):
-        code = entry.get("shipping_code")
-        try:
-            if not isinstance(code, str):
-                raise invalid("shipping_code", "shipping_code is required.")
-            order_id = entry.get("order_id") or code[2:-3]
-            order = _order(ctx, order_id)
-            results.append((200, update_shipment(ctx.mall, ctx.server, order, _shipment(order, code), entry)))
-        except ApiError as error:
-            results.append((error.status, {"shipping_code": code,
-                                           "error": {"code": error.status, "message": error.message}}))
-    return multi_status(results, "shipments")
+    def update(entry: dict[str, Any], code: str) -> dict[str, Any]:
+        order = _order(ctx, entry.get("order_id") or code[2:-3])  # D-{order_id}-NN
+        return update_shipment(ctx.mall, ctx.server, order, _shipment(order, code), entry)
+
+    return multi_status(apply_each(ctx.request_list(100), "shipping_code", update), "shipments")

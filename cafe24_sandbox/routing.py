@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cafe24_sandbox.errors import ApiError
+from cafe24_sandbox.errors import ApiError, invalid
 from cafe24_sandbox.state import MallState
 
 
@@ -91,6 +91,23 @@ class Router:
                 params = {k: route.converters[k](v) for k, v in found.groupdict().items()}
                 return route, params, True
         return None, {}, exists
+
+
+def apply_each(
+    entries: list[dict[str, Any]], id_key: str, action: Callable[[dict[str, Any], str], dict[str, Any]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Run `action(entry, id)` for every entry of a multi-object request; a failing entry becomes its
+    own `(status, {id_key: id, "error": {...}})` result and never stops the others (Cafe24's 207)."""
+    results: list[tuple[int, dict[str, Any]]] = []
+    for entry in entries:
+        ident = entry.get(id_key)
+        try:
+            if not isinstance(ident, str):
+                raise invalid(id_key, f"{id_key} is required.")
+            results.append((200, action(entry, ident)))
+        except ApiError as error:
+            results.append((error.status, {id_key: ident, "error": {"code": error.status, "message": error.message}}))
+    return results
 
 
 def multi_status(results: list[tuple[int, dict[str, Any]]], key: str) -> tuple[int, dict[str, Any]]:
