@@ -17,7 +17,7 @@ import httpx
 
 from cafe24_pipeline.cafe24.errors import MalformedRecord, TokenExchangeError
 from cafe24_pipeline.cafe24.models import TokenResponse
-from cafe24_pipeline.settings import Settings
+from cafe24_pipeline.settings import Settings, validate_redirect_uri
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "mall.read_order",
     "mall.write_order",
     "mall.read_shipping",
+    "mall.read_application",  # webhook delivery logs (the sweep that recovers missed webhooks)
 )
 
 # Shorter than the store's 30 s SQLite busy timeout: a refresh holds the write lock while it waits.
@@ -45,6 +46,7 @@ def authorize_url(
     state: str | None = None,
 ) -> tuple[str, str]:
     """The browser consent URL and the `state` to check on the redirect (generated if not given)."""
+    validate_redirect_uri(redirect_uri)
     client_id, _ = settings.require_credentials("authorize-url")
     state = state or secrets.token_urlsafe(16)
     query = urlencode(
@@ -123,9 +125,7 @@ class OAuthClient:
         try:
             return TokenResponse.from_api(body)
         except MalformedRecord as exc:
-            raise TokenExchangeError(
-                response.status_code, "malformed_response", exc.reason, grant_type=grant
-            ) from None
+            raise TokenExchangeError(response.status_code, "malformed_response", exc.reason, grant_type=grant) from None
 
 
 def _oauth_error(body: object) -> tuple[str | None, str | None]:

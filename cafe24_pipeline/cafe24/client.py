@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx
 
-from cafe24_pipeline.cafe24.clock import Clock
-from cafe24_pipeline.cafe24.errors import Cafe24ApiError, Cafe24Error, MalformedRecord, ResponseShapeError
-from cafe24_pipeline.cafe24.governor import GovernorConfig, RateGovernor
+from cafe24_pipeline.cafe24.shops import active_shop_nos
+from cafe24_pipeline.cafe24.clock import SYSTEM_CLOCK, Clock
+from cafe24_pipeline.cafe24.errors import Cafe24ApiError, Cafe24Error, MalformedRecord, RateLimited, ResponseShapeError
+from cafe24_pipeline.cafe24.governor import RateGovernor, governor_for
+from cafe24_pipeline.cafe24.http_auth import AccessTokenProvider, Cafe24Auth
 from cafe24_pipeline.cafe24.models import (
     Brand,
     Category,
@@ -39,25 +41,21 @@ from cafe24_pipeline.cafe24.models import (
     unwrap,
     unwrap_list,
 )
+from cafe24_pipeline.cafe24.options import ClientOptions
 from cafe24_pipeline.cafe24.paging import batches, date_windows, split_window
 from cafe24_pipeline.cafe24.parsing import format_kst_date, format_kst_datetime, parse_int
-from cafe24_pipeline.cafe24.transport import (
-    DEFAULT_TIMEOUT,
-    AccessTokenProvider,
-    ApiResponse,
-    Cafe24Transport,
-    StaticTokenProvider,
-)
+from cafe24_pipeline.cafe24.rate_transport import DEADLINE, GovernedTransport, RateLimitTimeout
+from cafe24_pipeline.cafe24.responses import ApiResponse, decode_json, error_from_response
+from cafe24_pipeline.cafe24.retry import RETRYABLE_STATUSES, RetryPolicy, Transient
+from cafe24_pipeline.cafe24.stats import CallStats
 from cafe24_pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 PRODUCT_PAGE_SIZE = 100
-PRODUCT_OFFSET_CAP = 5_000
 EMBED_VARIANT_LIMIT = 100
 ORDER_PAGE_SIZE = 1_000
 ORDER_OFFSET_CAP = 15_000
-ORDER_WINDOW_DAYS = 30
 COLLECTION_PAGE_SIZE = 100
 COLLECTION_OFFSET_CAP = 8_000
 BATCH_LIMIT = 100
@@ -78,51 +76,42 @@ class WriteResult:
 
 
 class Cafe24Client:
-    """Typed access to one mall. Use as a context manager (closes the HTTP connection pool)."""
+    """Typed access to one mall, built from httpx parts. Use as a context manager.
+
+    The parts: `Cafe24Auth` (bearer token, one refresh on 401), `GovernedTransport` (the mall's rate
+    governor; 429s re-sent), `RetryPolicy` (what may be repeated: reads and absolute writes; a create
+    whose outcome is unknown raises `WriteOutcomeUnknown`). `options` holds every knob.
+    """
 
     def __init__(
         self,
         mall_id: str,
         *,
         settings: Settings,
-        tokens: AccessTokenProvider | None = None,
-        token_store: Any = None,
-        access_token: str | None = None,
+        tokens: AccessTokenProvider,
+        options: ClientOptions | None = None,
         governor: RateGovernor | None = None,
-        governor_config: GovernorConfig | None = None,
-        http: httpx.Client | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        max_retries: int = 5,
-        total_timeout: float = 900.0,
         clock: Clock | None = None,
-        order_window_days: int = ORDER_WINDOW_DAYS,
-        retry_initial: float = 0.5,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if tokens is None and token_store is not None:
-            from cafe24_pipeline.cafe24.auth import OAuthClient
-            from cafe24_pipeline.cafe24.tokens import TokenManager
-
-            tokens = TokenManager(mall_id, token_store, OAuthClient(settings, http=http))
-        if tokens is None:
-            if access_token is None:
-                raise ValueError("Cafe24Client needs `tokens` (a TokenManager), a `token_store` or an `access_token`")
-            tokens = StaticTokenProvider(access_token)
         self.mall_id = mall_id
         self.settings = settings
-        self.transport = Cafe24Transport(
-            mall_id,
-            settings=settings,
-            tokens=tokens,
-            governor=governor,
-            governor_config=governor_config,
-            http=http,
-            timeout=timeout,
-            max_retries=max_retries,
-            total_timeout=total_timeout,
-            clock=clock,
-            retry_initial=retry_initial,
+        self.options = options or ClientOptions()
+        self.api_version = settings.api_version
+        self.stats = CallStats()
+        self.governor = governor or governor_for(mall_id, self.options.governor, api_base=settings.api_base_for(mall_id))
+        self.clock = clock or self.governor.clock or SYSTEM_CLOCK
+        self.retry = RetryPolicy(self.options.retry, self.clock, self.stats)
+        self.order_window_days = self.options.order_window_days
+        self._auth = Cafe24Auth(tokens, self.stats)
+        self._http = httpx.Client(
+            base_url=f"{settings.api_base_for(mall_id)}/api/v2/admin",
+            auth=self._auth,
+            transport=GovernedTransport(self.governor, self.clock, self.stats, inner=transport),
+            timeout=self.options.timeout,
+            follow_redirects=False,
+            headers={"X-Cafe24-Api-Version": self.api_version, "Accept": "application/json"},
         )
-        self.order_window_days = order_window_days
         self._shops: list[Shop] | None = None
 
     def __repr__(self) -> str:
@@ -135,23 +124,92 @@ class Cafe24Client:
         self.close()
 
     def close(self) -> None:
-        self.transport.close()
+        self._http.close()
 
     @property
-    def stats(self):
-        """Calls, retries, 429s and seconds waited by this client (see CallStats)."""
-        return self.transport.stats
-
-    @property
-    def governor(self) -> RateGovernor:
-        return self.transport.governor
+    def tokens(self) -> AccessTokenProvider:
+        """The token provider the client's auth uses."""
+        return self._auth.tokens
 
     # ------------------------------------------------------------------ low level
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.transport.request("GET", path, params=params).body
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        accept: tuple[int, ...] = (),
+        idempotent: bool = False,
+    ) -> ApiResponse:
+        """Send one logical call and return the decoded answer.
 
-    def _write(self, method: str, path: str, body: Any, *, accept: tuple[int, ...] = (409,)) -> ApiResponse:
-        return self.transport.request(method, path, json=body, accept=accept)
+        `accept` lists error statuses returned instead of raised (e.g. 409 "same content").
+        `idempotent=True` declares a write that sets absolute values, so it may be retried.
+        """
+        method = method.upper()
+        deadline = self.clock.monotonic() + self.options.total_timeout
+        repeatable = self.retry.may_repeat(method, idempotent)
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+
+        def attempt() -> ApiResponse:
+            return self._attempt(method, path, clean, json, accept, deadline, repeatable)
+
+        return self.retry.run(attempt, describe=f"{method} {path} [mall {self.mall_id}]", deadline=deadline)
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        body: Any,
+        accept: tuple[int, ...],
+        deadline: float,
+        repeatable: bool,
+    ) -> ApiResponse:
+        request = self._http.build_request(method, path, params=params, json=body)
+        request.extensions[DEADLINE] = deadline
+        try:
+            response = self._http.send(request)
+        except RateLimitTimeout:
+            raise RateLimited(
+                429,
+                f"still rate limited after {self.options.total_timeout:.0f}s (usage quota or repeated 429s); try later",
+                method=method,
+                path=path,
+                mall_id=self.mall_id,
+            ) from None
+        except httpx.TransportError as exc:
+            raise self.retry.transport_failure(
+                exc, method=method, path=path, mall_id=self.mall_id, repeatable=repeatable
+            ) from None
+        status = response.status_code
+        payload = decode_json(response)
+        if status in RETRYABLE_STATUSES:
+            error = error_from_response(status, payload, method=method, path=path, mall_id=self.mall_id)
+            raise self.retry.server_failure(
+                error, status=status, method=method, path=path, mall_id=self.mall_id, repeatable=repeatable
+            )
+        if status >= 400 and status not in accept:
+            raise error_from_response(
+                status, payload, method=method, path=path, mall_id=self.mall_id, api_version=self.api_version
+            )
+        if payload is None and status not in (202, 204) and status not in accept and response.content:
+            shape_error = ResponseShapeError(
+                f"Cafe24 {method} {path} [mall {self.mall_id}] returned a truncated or non-JSON body ({status})"
+            )
+            if repeatable:
+                raise Transient(shape_error)
+            raise self.retry.server_failure(
+                shape_error, status=status, method=method, path=path, mall_id=self.mall_id, repeatable=False
+            )
+        return ApiResponse(status=status, body=payload, headers=response.headers)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params).body
+
+    def _write(self, method: str, path: str, body: Any, *, accept: tuple[int, ...] = (409,), idempotent: bool) -> ApiResponse:
+        return self.request(method, path, json=body, accept=accept, idempotent=idempotent)
 
     # ------------------------------------------------------------------ shops
     def list_shops(self) -> list[Shop]:
@@ -165,12 +223,12 @@ class Cafe24Client:
         """Active shop numbers of the mall (cached); every list endpoint must be looped over them."""
         if self._shops is None or refresh:
             self.list_shops()
-        nos = [s.shop_no for s in self._shops or [] if s.active is not False]
-        return nos or [1]
+        return active_shop_nos(self._shops or [])
 
     # ------------------------------------------------------------------ categories, brands
-    def _iter_offset_pages(self, path: str, key: str, shop_no: int, build: Callable[[Any], Any],
-                           params: Mapping[str, Any] | None = None) -> Iterator[Page]:
+    def _iter_offset_pages(
+        self, path: str, key: str, shop_no: int, build: Callable[[Any], Any], params: Mapping[str, Any] | None = None
+    ) -> Iterator[Page]:
         offset = 0
         while True:
             body = self.get(path, {"shop_no": shop_no, "limit": COLLECTION_PAGE_SIZE, "offset": offset, **(params or {})})
@@ -187,9 +245,7 @@ class Cafe24Client:
                 )
 
     def iter_categories(self, shop_no: int = 1) -> Iterator[Page]:
-        return self._iter_offset_pages(
-            "/categories", "categories", shop_no, lambda r: Category.from_api(r, shop_no=shop_no)
-        )
+        return self._iter_offset_pages("/categories", "categories", shop_no, lambda r: Category.from_api(r, shop_no=shop_no))
 
     def iter_brands(self, shop_no: int = 1) -> Iterator[Page]:
         return self._iter_offset_pages("/brands", "brands", shop_no, lambda r: Brand.from_api(r, shop_no=shop_no))
@@ -218,15 +274,24 @@ class Cafe24Client:
         product_nos: Sequence[int] | None = None,
         page_size: int = PRODUCT_PAGE_SIZE,
         since_product_no: int = 0,
+        custom_product_codes: Sequence[str] | None = None,
+        custom_variant_codes: Sequence[str] | None = None,
     ) -> Iterator[ProductPage]:
         """Pages of products with variants attached, by `since_product_no` (never by offset).
 
         `product_nos` fetches exactly those products (100 per call) instead of scanning.
         `since_product_no` resumes a scan after a given product number.
+        `custom_product_codes` / `custom_variant_codes` narrow the scan to products carrying those seller
+        codes (comma lists, OR). Cafe24 matches `custom_product_code` as a case-sensitive substring, so the
+        caller must compare the codes it gets back exactly.
         """
         if not 1 <= page_size <= PRODUCT_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{PRODUCT_PAGE_SIZE}")
         filters = self._product_filters(updated_start, updated_end)
+        if custom_product_codes:
+            filters["custom_product_code"] = ",".join(custom_product_codes)
+        if custom_variant_codes:
+            filters["custom_variant_code"] = ",".join(custom_variant_codes)
         embed = {"embed": "variants,inventories"}
         if product_nos is not None:
             for batch in batches(sorted(set(int(n) for n in product_nos)), BATCH_LIMIT):
@@ -314,8 +379,14 @@ class Cafe24Client:
         embed: Sequence[str] = ("items",),
         order_status: Sequence[str] | str | None = None,
         page_size: int = ORDER_PAGE_SIZE,
+        parse: bool = True,
     ) -> Iterator[OrderPage]:
-        """Pages of orders whose `date_type` falls in [start_date, end_date] (KST days, inclusive)."""
+        """Pages of orders whose `date_type` falls in [start_date, end_date] (KST days, inclusive).
+
+        `parse=False` leaves each page's records as the raw JSON objects (`OrderPage.raw` is True):
+        the order sync reads them column by column (sync/order_columns.py), which is several times
+        faster than building an `Order` per record, and still hands irregular ones to `Order.from_api`.
+        """
         if not 1 <= page_size <= ORDER_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{ORDER_PAGE_SIZE}")
         pending = list(date_windows(start_date, end_date, self.order_window_days))
@@ -335,9 +406,11 @@ class Cafe24Client:
                 log.info("order window %s..%s has %d orders: splitting", window[0], window[1], count)
                 pending.extend(reversed(halves))
                 continue
-            yield from self._order_window_pages(shop_no, window, count, date_type, embed, order_status, page_size)
+            yield from self._order_window_pages(shop_no, window, count, date_type, embed, order_status, page_size, parse)
 
-    def _order_window_pages(self, shop_no, window, count, date_type, embed, order_status, page_size) -> Iterator[OrderPage]:
+    def _order_window_pages(
+        self, shop_no, window, count, date_type, embed, order_status, page_size, parse=True
+    ) -> Iterator[OrderPage]:
         offset = 0
         while offset < count and offset <= ORDER_OFFSET_CAP:
             params = {
@@ -351,8 +424,11 @@ class Cafe24Client:
                 "order_status": _comma(order_status),
             }
             raw = unwrap_list(self.get("/orders", params), "orders")
-            records, issues = parse_records(raw, lambda r: Order.from_api(r, shop_no=shop_no))
-            yield OrderPage(shop_no=shop_no, records=records, issues=issues, window_start=window[0], window_end=window[1])
+            if parse:
+                records, issues = parse_records(raw, lambda r: Order.from_api(r, shop_no=shop_no))
+                yield OrderPage(shop_no=shop_no, records=records, issues=issues, window_start=window[0], window_end=window[1])
+            else:
+                yield OrderPage(shop_no=shop_no, records=list(raw), window_start=window[0], window_end=window[1], raw=True)
             if len(raw) < page_size:
                 return
             offset += page_size
@@ -379,15 +455,38 @@ class Cafe24Client:
         body = self.get(f"/orders/{order_id}/shipments", {"shop_no": shop_no})
         return [Shipment.from_api(r, order_id=order_id) for r in unwrap_list(body, "shipments")]
 
+    # ------------------------------------------------------------------ webhook delivery log
+    def iter_webhook_logs(
+        self, start: date, end: date, *, success: bool | None = None, since_log_id: str | None = None, page_size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of Cafe24's webhook delivery log (`GET /webhooks/logs`), oldest first, by `since_log_id`."""
+        cursor = since_log_id
+        while True:
+            params = {
+                "requested_start_date": format_kst_date(start),
+                "requested_end_date": format_kst_date(end),
+                "success": None if success is None else ("T" if success else "F"),
+                "since_log_id": cursor,
+                "limit": page_size,
+            }
+            logs = [row for row in unwrap_list(self.get("/webhooks/logs", params), "logs") if isinstance(row, dict)]
+            if logs:
+                yield logs
+            if len(logs) < page_size:
+                return
+            cursor = str(logs[-1].get("log_id"))
+
     # ------------------------------------------------------------------ writes
     def create_product(self, shop_no: int, **fields: Any) -> Product:
-        response = self._write("POST", "/products", {"shop_no": shop_no, "request": _jsonable(fields)}, accept=())
+        response = self._write(
+            "POST", "/products", {"shop_no": shop_no, "request": _jsonable(fields)}, accept=(), idempotent=False
+        )
         return self._with_all_variants(Product.from_api(unwrap(response.body, "product"), shop_no=shop_no))
 
     def update_product(self, shop_no: int, product_no: int, **fields: Any) -> WriteResult:
         """`PUT /products/{no}`: display/selling ("T"/"F" or bool), price, retail_price, … ; 409 = unchanged."""
         response = self._write(
-            "PUT", f"/products/{int(product_no)}", {"shop_no": shop_no, "request": _jsonable(fields)}
+            "PUT", f"/products/{int(product_no)}", {"shop_no": shop_no, "request": _jsonable(fields)}, idempotent=True
         )
         if response.status == 409:
             return WriteResult(status=409, unchanged=True)
@@ -395,10 +494,16 @@ class Cafe24Client:
         return WriteResult(status=response.status, records=[product])
 
     def delete_product(self, shop_no: int, product_no: int) -> DeletedProduct:
-        response = self.transport.request("DELETE", f"/products/{int(product_no)}", params={"shop_no": shop_no})
+        response = self.request("DELETE", f"/products/{int(product_no)}", params={"shop_no": shop_no}, idempotent=True)
         if response.body is None:
             return DeletedProduct(product_no=int(product_no))
         return DeletedProduct.from_api(unwrap(response.body, "product"))
+
+    def delete_variant(self, shop_no: int, product_no: int, variant_code: str) -> None:
+        """`DELETE /products/{no}/variants/{code}` (a product keeps at least one variant)."""
+        self.request(
+            "DELETE", f"/products/{int(product_no)}/variants/{variant_code}", params={"shop_no": shop_no}, idempotent=True
+        )
 
     def update_variants(self, shop_no: int, product_no: int, variants: Sequence[Mapping[str, Any]]) -> WriteResult:
         """Bulk `PUT /products/{no}/variants` (≤100 per call, batched); 207 per item, 409 unchanged."""
@@ -409,8 +514,10 @@ class Cafe24Client:
         for batch in batches(list(variants), BATCH_LIMIT):
             try:
                 response = self._write(
-                    "PUT", f"/products/{int(product_no)}/variants",
+                    "PUT",
+                    f"/products/{int(product_no)}/variants",
                     {"shop_no": shop_no, "requests": [_jsonable(v) for v in batch]},
+                    idempotent=True,
                 )
             except Cafe24ApiError as exc:
                 if exc.status not in (400, 404, 422):
@@ -443,6 +550,7 @@ class Cafe24Client:
             "PUT",
             f"/products/{int(product_no)}/variants/{variant_code}/inventories",
             {"shop_no": shop_no, "request": _jsonable(fields)},
+            idempotent=True,
         )
         if response.status == 409:
             return WriteResult(status=409, unchanged=True)
@@ -456,7 +564,7 @@ class Cafe24Client:
         request: dict[str, Any] = {"process_status": process_status}
         if order_item_codes:
             request["order_item_code"] = list(order_item_codes)
-        response = self._write("PUT", f"/orders/{order_id}", {"shop_no": shop_no, "request": request})
+        response = self._write("PUT", f"/orders/{order_id}", {"shop_no": shop_no, "request": request}, idempotent=True)
         if response.status == 409:
             return WriteResult(status=409, unchanged=True)
         update = OrderStatusUpdate.from_api(unwrap(response.body, "order"), order_id=order_id)
@@ -483,8 +591,42 @@ class Cafe24Client:
             request["order_item_code"] = list(order_item_codes)
         if carrier_id is not None:
             request["carrier_id"] = carrier_id
-        response = self._write("POST", f"/orders/{order_id}/shipments", {"shop_no": shop_no, "request": request}, accept=())
+        response = self._write(
+            "POST", f"/orders/{order_id}/shipments", {"shop_no": shop_no, "request": request}, accept=(), idempotent=False
+        )
         return [Shipment.from_api(r, order_id=order_id) for r in unwrap_list(response.body, "shipments")]
+
+    def create_cancellation(
+        self,
+        shop_no: int,
+        order_id: str,
+        order_item_codes: Sequence[str],
+        *,
+        reason: str | None = None,
+        recover_inventory: bool = True,
+    ) -> dict[str, Any]:
+        """`POST /orders/{id}/cancellation` (a seller cancellation of whole items, status `canceled`).
+
+        A create: its outcome is unknown after a timeout (WriteOutcomeUnknown); re-read the order."""
+        request: dict[str, Any] = {
+            "status": "canceled",
+            "recover_inventory": recover_inventory,
+            "items": [{"order_item_code": code} for code in order_item_codes],
+        }
+        if reason:
+            request["reason"] = reason[:2000]
+        response = self._write(
+            "POST",
+            f"/orders/{order_id}/cancellation",
+            {"shop_no": shop_no, "request": _jsonable(request)},
+            accept=(409,),
+            idempotent=False,
+        )
+        if response.status == 409:
+            return {"unchanged": True}
+        body = response.body if isinstance(response.body, dict) else {}
+        cancellation = body.get("cancellation")
+        return cancellation if isinstance(cancellation, dict) else {}
 
     def update_shipment(
         self,
@@ -511,7 +653,10 @@ class Cafe24Client:
             if v is not None
         }
         response = self._write(
-            "PUT", f"/orders/{order_id}/shipments/{shipping_code}", {"shop_no": shop_no, "request": request}
+            "PUT",
+            f"/orders/{order_id}/shipments/{shipping_code}",
+            {"shop_no": shop_no, "request": request},
+            idempotent=True,
         )
         if response.status == 409:
             return WriteResult(status=409, unchanged=True)
@@ -591,7 +736,8 @@ def _multi_status_items(response: ApiResponse, key: str, id_key: str) -> tuple[l
     for item in errors:
         if not isinstance(item, dict):
             continue
-        error = item.get("error") if isinstance(item.get("error"), dict) else item
+        nested = item.get("error")
+        error = nested if isinstance(nested, dict) else item
         code = error.get("code", item.get("status"))
         if str(code) == "409":
             continue

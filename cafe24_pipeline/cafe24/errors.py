@@ -49,15 +49,11 @@ class ApiVersionUnavailable(Cafe24ApiError):
 
     def __str__(self) -> str:  # a clear, actionable message
         hint = (
-            f" Cafe24 says the app's default version is {self.default_version}; "
-            f"set CAFE24_API_VERSION={self.default_version}"
+            f" Cafe24 says the app's default version is {self.default_version}; set CAFE24_API_VERSION={self.default_version}"
             if self.default_version
             else " Set CAFE24_API_VERSION to a version listed in the Cafe24 Developer Center."
         )
-        return (
-            f"Cafe24 API version {self.requested_version or '?'} is not available"
-            f" [mall {self.mall_id}].{hint}"
-        )
+        return f"Cafe24 API version {self.requested_version or '?'} is not available [mall {self.mall_id}].{hint}"
 
 
 class InsufficientScope(Cafe24ApiError):
@@ -90,9 +86,7 @@ class NotConnected(Cafe24Error):
 
     def __init__(self, mall_id: str) -> None:
         self.mall_id = mall_id
-        super().__init__(
-            f"Mall {mall_id!r} is not connected. Run `cafe24-pipeline connect {mall_id} ...` first."
-        )
+        super().__init__(f"Mall {mall_id!r} is not connected. Run `cafe24-pipeline connect {mall_id} ...` first.")
 
 
 class TokenExchangeError(Cafe24Error):
@@ -135,3 +129,41 @@ class MalformedRecord(Cafe24Error):
 
 class ResponseShapeError(Cafe24Error):
     """A whole response did not have the expected envelope (e.g. no `products` list)."""
+
+
+class WriteOutcomeUnknown(Cafe24Error):
+    """A write that must not be repeated blindly (a create) failed after it may have reached Cafe24.
+
+    Timeouts, cut connections, 5xx and unreadable answers to a POST leave its outcome unknown: the
+    caller settles it by re-reading (the order's shipments, the SKU's product) before sending again.
+    """
+
+    def __init__(self, method: str, path: str, reason: str, *, mall_id: str | None = None, status: int | None = None) -> None:
+        self.method = method
+        self.path = path
+        self.reason = reason
+        self.mall_id = mall_id
+        self.status = status
+        mall = f" [mall {mall_id}]" if mall_id else ""
+        super().__init__(f"Cafe24 {method} {path}{mall}: outcome unknown ({reason}); re-read before sending it again")
+
+
+class AppCredentialsRejected(Cafe24Error):
+    """Cafe24 refused the app's Client ID / Secret on a token call: a configuration error.
+
+    The mall's refresh token was not spent and the connection stays active: fix the variable and
+    run again.
+    """
+
+    def __init__(self, mall_id: str, cause: "TokenExchangeError") -> None:
+        self.mall_id = mall_id
+        self.cause = cause
+        variable = "CAFE24_CLIENT_ID" if "client_id" in f"{cause.description or ''}".lower() else "CAFE24_CLIENT_SECRET"
+        if cause.error == "invalid_client" and "secret" not in f"{cause.description or ''}".lower():
+            variable = "CAFE24_CLIENT_ID"
+        self.variable = variable
+        super().__init__(
+            f"Cafe24 rejected the app credentials for mall {mall_id!r} ({cause.error or cause.status}: "
+            f"{cause.description or 'refused'}): check {variable} (Cafe24 Developer Center > Apps > your app). "
+            "The connection and its refresh token are unchanged."
+        )

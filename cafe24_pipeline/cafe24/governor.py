@@ -38,10 +38,6 @@ class GovernorConfig:
     """First 429 back-off in seconds; doubles per consecutive 429 up to `backoff_max`, with jitter."""
     backoff_max: float = 30.0
 
-    @property
-    def soft_limit(self) -> float:
-        return max(1.0, self.capacity - self.headroom)
-
 
 @dataclass
 class GovernorStats:
@@ -97,8 +93,9 @@ def parse_call_limit(value: str | None) -> tuple[int, int] | None:
 class RateGovernor:
     """Leaky-bucket pacing for one mall; thread-safe; see the module docstring."""
 
-    def __init__(self, mall_id: str, config: GovernorConfig | None = None, clock: Clock | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, mall_id: str, config: GovernorConfig | None = None, clock: Clock | None = None, rng: random.Random | None = None
+    ) -> None:
         self.mall_id = mall_id
         self.config = config or GovernorConfig()
         self.clock = clock or SYSTEM_CLOCK

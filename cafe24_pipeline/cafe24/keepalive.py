@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from cafe24_pipeline.cafe24.auth import OAuthClient
 from cafe24_pipeline.cafe24.clock import SYSTEM_CLOCK, Clock
-from cafe24_pipeline.cafe24.connect import list_connections
-from cafe24_pipeline.cafe24.crypto import TokenCipher
+from cafe24_pipeline.cafe24.connect import ConnectionRegistry
 from cafe24_pipeline.cafe24.errors import Cafe24Error
 from cafe24_pipeline.cafe24.tokens import STATUS_ACTIVE, TokenManager, TokenStore
+from cafe24_pipeline.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,21 @@ class KeepAliveOutcome:
     detail: str | None = None
 
 
-def keep_alive(settings, store, *, within: timedelta = timedelta(days=11), http=None,
-               clock: Clock | None = None) -> list[KeepAliveOutcome]:
+def keep_alive(
+    settings: Settings,
+    registry: ConnectionRegistry,
+    token_store: TokenStore,
+    *,
+    within: timedelta = timedelta(days=11),
+    clock: Clock | None = None,
+) -> list[KeepAliveOutcome]:
     """Refresh every active mall whose refresh token expires within `within`; one mall's failure never stops the rest."""
     clock = clock or SYSTEM_CLOCK
     outcomes: list[KeepAliveOutcome] = []
-    connections = list_connections(store)
+    connections = registry.list()
     if not connections:
         return outcomes
-    token_store = TokenStore(store, TokenCipher.from_settings(settings), clock=clock)
-    oauth = OAuthClient(settings, http=http)
+    oauth = OAuthClient(settings)
     now = clock.now()
     for connection in connections:
         if connection.status != STATUS_ACTIVE:

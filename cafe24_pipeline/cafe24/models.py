@@ -40,6 +40,7 @@ def _raw_field() -> Any:
     """The untouched API dict, kept for audit; out of repr (size, secrets) and equality."""
     return field(default_factory=dict, repr=False, compare=False)
 
+
 T = TypeVar("T")
 
 
@@ -58,9 +59,7 @@ def _guard(kind: str, raw: Raw, id_key: str | None, build: Callable[[], T]) -> T
     except MalformedRecord as exc:  # a nested record failed: report it against the parent
         if exc.kind == kind:
             raise
-        raise MalformedRecord(
-            kind, raw.get(id_key) if id_key else None, f"{exc.kind} {exc.record_id}: {exc.reason}"
-        ) from None
+        raise MalformedRecord(kind, raw.get(id_key) if id_key else None, f"{exc.kind} {exc.record_id}: {exc.reason}") from None
 
 
 def _req_int(raw: Raw, key: str) -> int:
@@ -149,12 +148,8 @@ class Category:
             names = _category_path(raw.get("full_category_name"), "full_category_name")
             numbers = _category_path(raw.get("full_category_no"), "full_category_no")
             depth_keys = sorted(set(names) | set(numbers), key=lambda k: int(k) if str(k).isdigit() else 99)
-            path_names = tuple(
-                n for n in (parse_str(names.get(k), f"full_category_name.{k}") for k in depth_keys) if n
-            )
-            path_nos = tuple(
-                n for n in (parse_int(numbers.get(k), f"full_category_no.{k}") for k in depth_keys) if n
-            )
+            path_names = tuple(n for n in (parse_str(names.get(k), f"full_category_name.{k}") for k in depth_keys) if n)
+            path_nos = tuple(n for n in (parse_int(numbers.get(k), f"full_category_no.{k}") for k in depth_keys) if n)
             return cls(
                 shop_no=parse_int(raw.get("shop_no"), "shop_no") or shop_no or 1,
                 category_no=_req_int(raw, "category_no"),
@@ -277,9 +272,10 @@ def _embedded_inventory(value: Any, shop_no: int, variant_code: str) -> Inventor
     if isinstance(value, list):
         candidates = [v for v in value if isinstance(v, dict)]
         mine = [v for v in candidates if v.get("variant_code") in (None, variant_code)]
-        value = (mine or candidates or [None])[0]
-        if value is None:
+        chosen = mine or candidates
+        if not chosen:
             return None
+        value = chosen[0]
     return Inventory.from_api(value, shop_no=shop_no, variant_code=variant_code)
 
 
@@ -439,7 +435,14 @@ class Product:
                     and "quantity" not in v
                     and isinstance(product_inventories, list)
                 ):
-                    v = {**v, "inventories": [i for i in product_inventories if isinstance(i, dict) and i.get("variant_code") == v.get("variant_code")]}
+                    v = {
+                        **v,
+                        "inventories": [
+                            i
+                            for i in product_inventories
+                            if isinstance(i, dict) and i.get("variant_code") == v.get("variant_code")
+                        ],
+                    }
                 variants.append(Variant.from_api(v, shop_no=shop, product_no=product_no))
             return cls(
                 shop_no=shop,
@@ -657,8 +660,9 @@ class Buyer:
             "buyer",
             raw,
             "member_id",
-            lambda: cls(member_id=s("member_id"), name=s("name"), email=s("email"), phone=s("phone"),
-                        cellphone=s("cellphone"), raw=raw),
+            lambda: cls(
+                member_id=s("member_id"), name=s("name"), email=s("email"), phone=s("phone"), cellphone=s("cellphone"), raw=raw
+            ),
         )
 
 
@@ -814,7 +818,9 @@ class Shipment:
                         raise FieldError(f"items[{i}]", "expected an object")
                     items.append(
                         ShipmentItem(
-                            order_item_code=parse_str(require(item.get("order_item_code"), f"items[{i}].order_item_code"), "order_item_code"),  # type: ignore[arg-type]
+                            order_item_code=parse_str(
+                                require(item.get("order_item_code"), f"items[{i}].order_item_code"), "order_item_code"
+                            ),  # type: ignore[arg-type]
                             status=parse_str(item.get("status"), f"items[{i}].status"),
                         )
                     )
@@ -1030,3 +1036,5 @@ class OrderPage(Page):
 
     window_start: date | None = None
     window_end: date | None = None
+    raw: bool = False
+    """True when `records` are the raw JSON objects (`iter_orders(..., parse=False)`), not `Order`s."""

@@ -1,28 +1,33 @@
-"""Token persistence and refresh for one mall, safe across threads and processes.
+"""Token refresh for one mall, safe across threads and processes, through a `TokenStore`.
 
-Tokens live encrypted in the store's `oauth_tokens` table. A refresh happens inside one write
-transaction that only one process can hold per mall (PostgreSQL: advisory lock + SELECT … FOR
-UPDATE; SQLite: BEGIN IMMEDIATE), re-reads the row first (someone else may already have
-refreshed), calls Cafe24, and commits the rotated refresh token **before** the new access token
-is handed out. A rejected refresh (or an expired refresh token) marks the connection
-`reauth_required` and raises ReauthRequired; from then on no call is made for that mall until it
-is connected again — a dead token is never retried in a loop.
+The store (implemented in `store/token_store.py`) keeps the pair encrypted. A refresh happens inside
+`TokenStore.exclusive(mall)`, which only one process can hold per mall: it re-reads the row first
+(someone else may already have refreshed), calls Cafe24, and commits the rotated refresh token
+**before** the new access token is handed out.
+
+Why a refresh failed decides what happens next:
+- Cafe24 refused the *grant* (the refresh token expired, was revoked or already used): the
+  connection becomes `reauth_required` and `ReauthRequired` is raised; no call is made for that
+  mall until it is connected again — a dead token is never retried in a loop.
+- Cafe24 refused the *app's credentials* (a wrong CAFE24_CLIENT_SECRET answers `invalid_grant`
+  "Invalid client_secret"; an unknown client id `invalid_client`): a configuration error. The
+  connection stays `active`, the stored refresh token is untouched (Cafe24 did not spend it), and
+  `AppCredentialsRejected` names the variable to fix.
+- Anything transient (network): nothing changed; the caller may try later.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-import sqlalchemy as sa
+from typing import Protocol
 
 from cafe24_pipeline.cafe24.auth import OAuthClient
 from cafe24_pipeline.cafe24.clock import SYSTEM_CLOCK, Clock
-from cafe24_pipeline.cafe24.crypto import TokenCipher
-from cafe24_pipeline.cafe24.errors import NotConnected, ReauthRequired, TokenExchangeError
+from cafe24_pipeline.cafe24.errors import AppCredentialsRejected, NotConnected, ReauthRequired, TokenExchangeError
 from cafe24_pipeline.cafe24.models import TokenResponse
 
 log = logging.getLogger(__name__)
@@ -31,10 +36,6 @@ DEFAULT_REFRESH_MARGIN = timedelta(minutes=10)
 STATUS_ACTIVE = "active"
 STATUS_REAUTH = "reauth_required"
 STATUS_DISCONNECTED = "disconnected"
-
-
-def lock_name(mall_id: str) -> str:
-    return f"oauth:{mall_id}"
 
 
 @dataclass(frozen=True)
@@ -52,108 +53,27 @@ class StoredTokens:
     rotation: int
 
 
-class TokenStore:
-    """Reads and writes `oauth_tokens` (encrypted) and the token columns of `connections`."""
+class LockedTokens(Protocol):
+    """One mall's tokens while `TokenStore.exclusive` holds them."""
 
-    def __init__(self, store: Any, cipher: TokenCipher, *, clock: Clock | None = None) -> None:
-        self.store = store
-        self.cipher = cipher
-        self.clock = clock or SYSTEM_CLOCK
-        self._tokens = store.table("oauth_tokens")
-        self._connections = store.table("connections")
-
-    def __repr__(self) -> str:
-        return f"TokenStore({self.store!r})"
-
-    def load(self, mall_id: str, *, conn: sa.Connection | None = None, for_update: bool = False) -> StoredTokens | None:
-        query = sa.select(self._tokens).where(self._tokens.c.mall_id == mall_id)
-        if for_update and self.store.dialect == "postgresql":
-            query = query.with_for_update()
-        if conn is None:
-            with self.store.engine.connect() as own:
-                row = own.execute(query).mappings().first()
-        else:
-            row = conn.execute(query).mappings().first()
-        if row is None:
-            return None
-        return StoredTokens(
-            mall_id=mall_id,
-            access_token=self.cipher.decrypt(row["access_token_enc"]),
-            refresh_token=self.cipher.decrypt(row["refresh_token_enc"]),
-            access_expires_at=row["access_expires_at"],
-            refresh_expires_at=row["refresh_expires_at"],
-            issued_at=row["issued_at"],
-            client_id=row["client_id"],
-            scopes=tuple(_json_list(row["scopes"])),
-            rotation=int(row["rotation"] or 0),
-        )
-
-    def connection_status(self, mall_id: str, *, conn: sa.Connection | None = None) -> tuple[str, str | None] | None:
-        query = sa.select(self._connections.c.status, self._connections.c.status_reason).where(
-            self._connections.c.mall_id == mall_id
-        )
-        if conn is None:
-            with self.store.engine.connect() as own:
-                row = own.execute(query).first()
-        else:
-            row = conn.execute(query).first()
-        return (row[0], row[1]) if row else None
-
-    def save(self, conn: sa.Connection, mall_id: str, token: TokenResponse, *, client_id: str | None = None) -> int:
-        """Write a new token pair (encrypted) and its expiry on the connection; returns the rotation."""
-        now = self.clock.now()
-        current = conn.execute(
-            sa.select(self._tokens.c.rotation).where(self._tokens.c.mall_id == mall_id)
-        ).first()
-        values = {
-            "client_id": token.client_id or client_id,
-            "access_token_enc": self.cipher.encrypt(token.access_token),
-            "refresh_token_enc": self.cipher.encrypt(token.refresh_token),
-            "access_expires_at": token.expires_at,
-            "refresh_expires_at": token.refresh_token_expires_at,
-            "issued_at": token.issued_at or now,
-            "scopes": list(token.scopes),
-            "updated_at": now,
-        }
-        if current is None:
-            rotation = 0
-            conn.execute(sa.insert(self._tokens).values(mall_id=mall_id, rotation=rotation, **values))
-        else:
-            rotation = int(current[0] or 0) + 1
-            conn.execute(
-                sa.update(self._tokens).where(self._tokens.c.mall_id == mall_id).values(rotation=rotation, **values)
-            )
-        conn.execute(
-            sa.update(self._connections)
-            .where(self._connections.c.mall_id == mall_id)
-            .values(
-                access_expires_at=token.expires_at,
-                refresh_expires_at=token.refresh_token_expires_at,
-                updated_at=now,
-            )
-        )
-        return rotation
-
-    def mark_status(self, conn: sa.Connection, mall_id: str, status: str, reason: str | None) -> None:
-        conn.execute(
-            sa.update(self._connections)
-            .where(self._connections.c.mall_id == mall_id)
-            .values(status=status, status_reason=reason, updated_at=self.clock.now())
-        )
+    def load(self) -> StoredTokens | None: ...
+    def connection_status(self) -> tuple[str, str | None] | None: ...
+    def save(self, token: TokenResponse, *, client_id: str | None) -> int: ...
+    def mark_status(self, status: str, reason: str | None) -> None: ...
 
 
-def _json_list(value: Any) -> list[str]:
-    import json
+class TokenStore(Protocol):
+    """Where a mall's tokens and connection status persist (the pipeline's store implements it)."""
 
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    try:
-        decoded = json.loads(value)
-    except (TypeError, ValueError):
-        return []
-    return [str(v) for v in decoded] if isinstance(decoded, list) else []
+    def load(self, mall_id: str) -> StoredTokens | None: ...
+    def connection_status(self, mall_id: str) -> tuple[str, str | None] | None: ...
+    def exclusive(self, mall_id: str) -> AbstractContextManager[LockedTokens]: ...
+
+
+def is_credentials_error(exc: TokenExchangeError) -> bool:
+    """True when Cafe24 refused the app (client id / secret), not the grant."""
+    text = f"{exc.error or ''} {exc.description or ''}".lower()
+    return (exc.error or "") == "invalid_client" or "client_secret" in text or "client_id" in text
 
 
 class TokenManager:
@@ -172,7 +92,7 @@ class TokenManager:
         self.token_store = token_store
         self.oauth = oauth
         self.refresh_margin = refresh_margin
-        self.clock = clock or token_store.clock
+        self.clock = clock or SYSTEM_CLOCK
         self._lock = threading.Lock()
         self._cached: StoredTokens | None = None
         self.refreshes = 0
@@ -192,9 +112,9 @@ class TokenManager:
     def access_token(self) -> str:
         """A usable access token: cached, else re-read (another process may have refreshed), else refreshed."""
         with self._lock:
-            if self._fresh(self._cached):
-                return self._cached.access_token  # type: ignore[union-attr]
-            self._check_status()
+            if self._cached is not None and self._fresh(self._cached):
+                return self._cached.access_token
+            self._check_status(self.token_store.connection_status(self.mall_id))
             stored = self.token_store.load(self.mall_id)
             if stored is None:
                 raise NotConnected(self.mall_id)
@@ -209,28 +129,33 @@ class TokenManager:
             self._cached = None
             return self._refresh(rejected=rejected)
 
+    def reread_after_rejection(self, rejected: str) -> str | None:
+        """After a second 401: the stored token, if another process stored a newer one meanwhile."""
+        with self._lock:
+            stored = self.token_store.load(self.mall_id)
+            if stored is None or stored.access_token == rejected:
+                return None
+            self._cached = stored
+            return stored.access_token
+
     def force_refresh(self) -> str:
         """Refresh now whatever the expiry (keep-alive schedule): renews the 14-day refresh token."""
         with self._lock:
             self._cached = None
             return self._refresh(rejected=None, force=True)
 
-    def _check_status(self) -> None:
-        status = self.token_store.connection_status(self.mall_id)
+    def _check_status(self, status: tuple[str, str | None] | None) -> None:
         if status is not None and status[0] == STATUS_REAUTH:
             raise ReauthRequired(self.mall_id, status[1] or "the refresh token was rejected")
         if status is not None and status[0] == STATUS_DISCONNECTED:
             raise NotConnected(self.mall_id)
 
     def _refresh(self, *, rejected: str | None, force: bool = False) -> str:
-        store = self.token_store
         failure: Exception | None = None
         result: StoredTokens | None = None
-        with store.store.transaction(lock=lock_name(self.mall_id)) as conn:
-            status = store.connection_status(self.mall_id, conn=conn)
-            if status is not None and status[0] == STATUS_REAUTH:
-                raise ReauthRequired(self.mall_id, status[1] or "the refresh token was rejected")
-            stored = store.load(self.mall_id, conn=conn, for_update=True)
+        with self.token_store.exclusive(self.mall_id) as locked:
+            self._check_status(locked.connection_status())
+            stored = locked.load()
             if stored is None:
                 raise NotConnected(self.mall_id)
             replaced = rejected is not None and stored.access_token != rejected
@@ -238,7 +163,7 @@ class TokenManager:
                 result = stored  # someone else refreshed while we waited for the lock
             elif stored.refresh_expires_at <= self.clock.now():
                 reason = f"the refresh token expired at {stored.refresh_expires_at.isoformat()}"
-                store.mark_status(conn, self.mall_id, STATUS_REAUTH, reason)
+                locked.mark_status(STATUS_REAUTH, reason)
                 failure = ReauthRequired(self.mall_id, reason)
             else:
                 try:
@@ -246,13 +171,15 @@ class TokenManager:
                 except TokenExchangeError as exc:
                     if not exc.is_permanent:
                         raise  # transient (network): nothing changed, the caller may try later
+                    if is_credentials_error(exc):
+                        raise AppCredentialsRejected(self.mall_id, exc) from None  # connection stays active
                     reason = f"Cafe24 rejected the refresh token ({exc.status} {exc.error or ''})".strip()
-                    store.mark_status(conn, self.mall_id, STATUS_REAUTH, reason)
+                    locked.mark_status(STATUS_REAUTH, reason)
                     failure = ReauthRequired(self.mall_id, reason)
                 else:
-                    store.save(conn, self.mall_id, token, client_id=stored.client_id)
+                    locked.save(token, client_id=stored.client_id)
                     self.refreshes += 1
-                    result = store.load(self.mall_id, conn=conn)
+                    result = locked.load()
         # committed: the rotated refresh token is durable before the new access token is used
         if failure is not None:
             log.error("%s", failure)
