@@ -31,7 +31,7 @@ MONEY_DTYPE = pl.Decimal(MONEY_PRECISION, MONEY_SCALE)
 UTC_DTYPE = pl.Datetime("us", "UTC")
 
 
-def polars_dtype(sa_type: sa.types.TypeEngine) -> pl.DataType | None:
+def polars_dtype(sa_type: sa.types.TypeEngine) -> pl.DataType | type[pl.DataType] | None:
     """The polars dtype reads use for a column type (None: let polars infer)."""
     if isinstance(sa_type, Money):
         return MONEY_DTYPE
@@ -164,10 +164,7 @@ def _encode_json(label: str, series: pl.Series) -> pl.Expr:
                 raise StoreValueError(f"{label}: not valid JSON: {value[:60]!r}") from None
         return pl.col(name)
     values = series.to_list()
-    encoded = [
-        None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True, default=_json_default)
-        for v in values
-    ]
+    encoded = [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True, default=_json_default) for v in values]
     return pl.lit(pl.Series(name, encoded, dtype=pl.String)).alias(name)
 
 
@@ -208,6 +205,7 @@ def raw_select(statement: sa.Select, dialect: str) -> sa.Select:
     columns = []
     for name, column in zip(statement.selected_columns.keys(), statement.selected_columns):
         sa_type = column.type
+        expr: sa.ColumnElement[Any]
         if isinstance(sa_type, Money):
             expr = sa.cast(column, sa.Text) if dialect == "postgresql" else sa.type_coerce(column, sa.types.NullType())
         elif isinstance(sa_type, UtcDateTime):

@@ -74,9 +74,7 @@ def _apply(conn: Connection, migration: Migration) -> None:
     try:
         migration.upgrade(conn)
     except Exception as exc:
-        raise StoreSchemaError(
-            f"migration {migration.version:04d}_{migration.name} failed and was rolled back: {exc}"
-        ) from exc
+        raise StoreSchemaError(f"migration {migration.version:04d}_{migration.name} failed and was rolled back: {exc}") from exc
     conn.execute(
         schema_migrations.insert().values(
             version=migration.version,

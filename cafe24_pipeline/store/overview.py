@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -57,8 +59,10 @@ def store_overview(store: Store, mall_id: str | None = None) -> StoreOverview:
         conflicts = conflicts.where(conflicts_table.c.mall_id == mall_id)
     backlog_df = store.read(backlog)
     last_errors = _last_errors(store, mall_id)
-    backlog_df = backlog_df.join(last_errors, on="mall_id", how="left") if backlog_df.height else backlog_df.with_columns(
-        pl.lit(None, dtype=pl.String).alias("last_error")
+    backlog_df = (
+        backlog_df.join(last_errors, on="mall_id", how="left")
+        if backlog_df.height
+        else backlog_df.with_columns(pl.lit(None, dtype=pl.String).alias("last_error"))
     )
     return StoreOverview(
         url=store.url,
@@ -97,3 +101,23 @@ def _row_counts(store: Store, mall_id: str | None) -> dict[str, int]:
             stmt = sa.select(sa.func.count()).select_from(table).where(table.c.mall_id == mall_id)
             counts[name] = int(conn.execute(stmt).scalar_one())
     return counts
+
+
+DAY_COLUMNS = ("order_date_kst", "snapshot_date")
+
+
+def table_row_counts(
+    store: Store, table_name: str, *, mall_id: str | None = None, days: Sequence[Any] | None = None
+) -> tuple[int, int | None]:
+    """(rows of the whole table, rows of the mall — and of those KST days when the table has a day
+    column — or None without a mall or for a table without `mall_id`). Soft-deleted rows count."""
+    table = store.table(table_name)
+    with store.engine.connect() as conn:
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        if mall_id is None or "mall_id" not in table.c:
+            return total, None
+        stmt = sa.select(sa.func.count()).select_from(table).where(table.c.mall_id == mall_id)
+        day_column = next((c for c in DAY_COLUMNS if c in table.c), None)
+        if days is not None and day_column is not None:
+            stmt = stmt.where(table.c[day_column].in_(list(days)))
+        return total, int(conn.execute(stmt).scalar_one())

@@ -54,9 +54,7 @@ connections = sa.Table(
     _ts("refresh_expires_at"),
     _ts("connected_at"),
     _ts("updated_at"),
-    sa.CheckConstraint(
-        "status IN ('active', 'reauth_required', 'disconnected')", name="ck_connections_status"
-    ),
+    sa.CheckConstraint("status IN ('active', 'reauth_required', 'disconnected')", name="ck_connections_status"),
 )
 
 oauth_tokens = sa.Table(
@@ -89,6 +87,20 @@ sync_state = sa.Table(
     sa.Column("details", JsonText()),
 )
 
+mall_leases = sa.Table(  # added by m0004: who may call a mall's API right now (sync/lease.py)
+    "mall_leases",
+    metadata,
+    sa.Column("mall_id", sa.String(50), primary_key=True),
+    sa.Column("token", sa.String(64), nullable=False),
+    sa.Column("purpose", sa.String(80), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("pid_started", sa.String(40)),
+    sa.Column("run_id", sa.String(64)),
+    _ts("acquired_at", nullable=False),
+    _ts("heartbeat_at", nullable=False),
+    _ts("expires_at", nullable=False),
+)
 push_log = sa.Table(
     "push_log",
     metadata,
@@ -242,6 +254,7 @@ cafe24_products = sa.Table(
     sa.Column("content_hash", sa.String(64)),
     sa.Column("raw", JsonText()),
     sa.Index("ix_cafe24_products_custom_code", "mall_id", "custom_product_code"),
+    _ts("seen_at"),  # added by m0005: last catalogue read that returned the product (changed or not)
 )
 
 cafe24_variants = sa.Table(
@@ -269,6 +282,7 @@ cafe24_variants = sa.Table(
     sa.Column("raw", JsonText()),
     sa.Index("ix_cafe24_variants_sku", "mall_id", "sku"),
     sa.Index("ix_cafe24_variants_product", "mall_id", "shop_no", "product_no"),
+    _ts("seen_at"),  # added by m0005: last catalogue read that returned the variant (changed or not)
 )
 
 cafe24_inventory_snapshots = sa.Table(
@@ -372,6 +386,9 @@ cafe24_order_status_history = sa.Table(
     _ts("observed_at", nullable=False),
     sa.Column("source", sa.String(20), nullable=False),  # poll | webhook | push | backfill
     sa.Index("ix_cafe24_status_history_item", "mall_id", "order_item_code", "observed_at"),
+    # added by m0004: item | old -> new | when the old status was first seen; one row per change
+    sa.Column("transition_key", sa.String(200)),
+    sa.Index("uq_cafe24_status_history_transition", "mall_id", "transition_key", unique=True),
 )
 
 cafe24_order_receivers = sa.Table(  # personal data, kept apart so it can be restricted or purged
@@ -418,6 +435,7 @@ oms_products = sa.Table(
     _ts("updated_at", nullable=False),
     sa.Index("ix_oms_products_updated", "updated_at"),
     sa.Index("ix_oms_products_parent", "parent_sku"),
+    _ts("delete_requested_at"),  # added by m0005: set only by an explicit OMS delete
 )
 
 oms_listings = sa.Table(
@@ -439,6 +457,37 @@ oms_listings = sa.Table(
     sa.Index("ix_oms_listings_variant", "mall_id", "variant_code"),
 )
 
+oms_push_state = sa.Table(  # added by m0005: what Cafe24 answered to our pushes (sync/push.py)
+    "oms_push_state",
+    metadata,
+    _mall(),
+    _shop(),
+    sa.Column("variant_code", sa.String(30), primary_key=True),
+    sa.Column("product_no", sa.Integer, nullable=False),
+    sa.Column("sku", sa.String(100)),
+    sa.Column("stock", sa.Integer),
+    _ts("stock_at"),
+    _money("additional_amount"),
+    _ts("additional_at"),
+    sa.Column("variant_display", sa.Boolean),
+    sa.Column("variant_selling", sa.Boolean),
+    _ts("variant_status_at"),
+    _money("product_price"),
+    _money("retail_price"),
+    _ts("product_price_at"),
+    sa.Column("product_display", sa.Boolean),
+    sa.Column("product_selling", sa.Boolean),
+    _ts("product_status_at"),
+    sa.Column("failures", sa.Integer, nullable=False, server_default=sa.text("0")),
+    _ts("next_attempt_at"),
+    _ts("gave_up_at"),
+    sa.Column("last_error", sa.Text),
+    _money("conflict_price"),
+    _ts("conflict_at"),
+    _ts("deleted_at"),
+    _ts("updated_at", nullable=False),
+    sa.Index("ix_oms_push_state_sku", "mall_id", "sku"),
+)
 oms_orders = sa.Table(
     "oms_orders",
     metadata,
@@ -498,4 +547,117 @@ sku_conflicts = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     _ts("detected_at", nullable=False),
     _ts("resolved_at"),
+)
+
+
+# --- fulfilment (added by m0006) -------------------------------------------------------------------
+
+mall_settings = sa.Table(
+    "mall_settings",
+    metadata,
+    sa.Column("mall_id", sa.String(50), primary_key=True),
+    sa.Column("shipping_mode", sa.String(10), nullable=False, server_default=sa.text("'self'")),
+    sa.Column("carrier", sa.String(20)),
+    _ts("updated_at", nullable=False),
+)
+
+oms_shipments = sa.Table(
+    "oms_shipments",
+    metadata,
+    sa.Column("mall_id", sa.String(50), primary_key=True),
+    sa.Column("shipment_id", sa.String(64), primary_key=True),
+    sa.Column("shop_no", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("order_id", sa.String(40), nullable=False),
+    sa.Column("order_item_codes", JsonText(), nullable=False),
+    sa.Column("mode", sa.String(10), nullable=False),  # self | channel
+    sa.Column("carrier", sa.String(20)),
+    sa.Column("shipping_company_code", sa.String(10)),
+    sa.Column("tracking_number", sa.String(60)),
+    sa.Column("label_path", sa.Text),
+    sa.Column("cafe24_shipping_code", sa.String(40)),
+    sa.Column("status", sa.String(20), nullable=False),  # issued | standby | shipping | delivered
+    sa.Column("last_error", sa.Text),
+    _ts("created_at", nullable=False),
+    _ts("standby_at"),
+    _ts("shipping_at"),
+    _ts("delivered_at"),
+    _ts("updated_at", nullable=False),
+    sa.Index("ix_oms_shipments_order", "mall_id", "order_id"),
+    sa.Index("uq_oms_shipments_tracking", "mall_id", "carrier", "tracking_number", unique=True),
+)
+
+oms_order_transitions = sa.Table(
+    "oms_order_transitions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mall_id", sa.String(50), nullable=False),
+    sa.Column("order_id", sa.String(40), nullable=False),
+    sa.Column("order_item_code", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("actor", sa.String(40), nullable=False),  # cli | wms | sensor | sync | ui
+    sa.Column("from_status", sa.String(40)),
+    sa.Column("to_status", sa.String(40), nullable=False),
+    sa.Column("shipment_id", sa.String(64)),
+    sa.Column("cafe24_request", JsonText()),
+    sa.Column("cafe24_response", JsonText()),
+    sa.Column("result", sa.String(20), nullable=False),  # done | refused | failed | unknown
+    sa.Column("error", sa.Text),
+    sa.Column("run_id", sa.String(64)),
+    _ts("at", nullable=False),
+    sa.Index("ix_oms_order_transitions_order", "mall_id", "order_id", "id"),
+)
+
+wms_events = sa.Table(
+    "wms_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mall_id", sa.String(50), nullable=False),
+    sa.Column("event_type", sa.String(20), nullable=False),  # picked
+    sa.Column("order_id", sa.String(40), nullable=False),
+    sa.Column("order_item_codes", JsonText()),  # null: every item of the order
+    sa.Column("dedupe_key", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default=sa.text("'pending'")),
+    sa.Column("error", sa.Text),
+    _ts("received_at", nullable=False),
+    _ts("processed_at"),
+    sa.UniqueConstraint("mall_id", "dedupe_key", name="uq_wms_events_dedupe"),
+    sa.Index("ix_wms_events_status", "status", "id"),
+)
+
+wms_outbox = sa.Table(
+    "wms_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mall_id", sa.String(50), nullable=False),
+    sa.Column("shipment_id", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(40), nullable=False),
+    sa.Column("order_item_codes", JsonText(), nullable=False),
+    sa.Column("carrier", sa.String(20)),
+    sa.Column("tracking_number", sa.String(60)),
+    sa.Column("label_path", sa.Text),
+    _ts("created_at", nullable=False),
+    _ts("acknowledged_at"),
+    sa.UniqueConstraint("mall_id", "shipment_id", name="uq_wms_outbox_shipment"),
+)
+
+tracking_sequences = sa.Table(
+    "tracking_sequences",
+    metadata,
+    sa.Column("carrier", sa.String(20), primary_key=True),
+    sa.Column("next_value", sa.BigInteger, nullable=False),
+)
+
+# --- stock allocation (added by m0007) -----------------------------------------------------------
+
+oms_stock_allocations = sa.Table(
+    "oms_stock_allocations",
+    metadata,
+    sa.Column("mall_id", sa.String(50), primary_key=True),
+    sa.Column("order_item_code", sa.String(40), primary_key=True),
+    sa.Column("order_id", sa.String(40), nullable=False),
+    sa.Column("sku", sa.String(100), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),  # units really taken off oms_products.stock
+    _ts("allocated_at", nullable=False),
+    _ts("released_at"),  # given back (a cancellation)
+    sa.Index("ix_oms_stock_allocations_sku", "sku"),
 )

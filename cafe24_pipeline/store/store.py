@@ -8,11 +8,11 @@ Dagster imports (the Dagster resource in `resources/store.py` wraps it).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 import psycopg
@@ -31,6 +31,10 @@ from cafe24_pipeline.store.frames import (
 )
 from cafe24_pipeline.store.migrate import current_version, migrate
 from cafe24_pipeline.store.types import JsonText, StoreValueError, encode_json
+
+StoreConnection: TypeAlias = Connection
+"""The connection of an open `Store.transaction()`. Code outside `store/` only holds it and passes it to
+store functions, so several of them write in one transaction without importing SQLAlchemy."""
 
 SQLITE_BATCH_ROWS = 5_000
 POSTGRES_COPY_ROWS = 50_000
@@ -109,14 +113,21 @@ class Store:
     # --- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, lock: str | None = None) -> Iterator[Connection]:
+    def transaction(self, lock: str | None = None, *, bulk: bool = False) -> Iterator[Connection]:
         """A write transaction (commit on success, rollback on error).
 
         SQLite takes the write lock up front (BEGIN IMMEDIATE), so writers from several processes
         queue instead of failing. On PostgreSQL, `lock` (e.g. f"oauth:{mall_id}") takes a
         transaction-scoped advisory lock: use it to let only one process refresh a mall's token.
+
+        `bulk=True` (PostgreSQL) lets the commit return before its WAL reaches disk
+        (`synchronous_commit = off` for this transaction only): for re-fetchable bulk pages such as
+        the order sync's. A crash can lose the last such commits, never half of one, and never one
+        that a later ordinary commit (a high-water mark) depends on, because WAL is flushed in order.
         """
         with write_transaction(self.engine, lock=lock) as conn:
+            if bulk and self.dialect == "postgresql":
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield conn
 
     @contextmanager
@@ -149,8 +160,7 @@ class Store:
         keys = list(key_columns) if key_columns is not None else [c.name for c in table.primary_key.columns]
         if key_columns is None and any(c.autoincrement is True for c in table.primary_key.columns):
             raise StoreValueError(
-                f"{table_name} has a generated id: use append() for new rows, or pass key_columns= "
-                "naming a unique constraint"
+                f"{table_name} has a generated id: use append() for new rows, or pass key_columns= naming a unique constraint"
             )
         check_frame(table, df, keys)
         if df.height == 0:
@@ -189,7 +199,7 @@ class Store:
             conn.exec_driver_sql(
                 f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {q(table.name)} WITH NO DATA"
             )
-            with conn.connection.dbapi_connection.cursor() as cursor:
+            with _psycopg_connection(conn).cursor() as cursor:
                 with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
                     for chunk in encoded.iter_slices(POSTGRES_COPY_ROWS):
                         copy.write(chunk.write_csv(include_header=False))
@@ -219,6 +229,12 @@ class Store:
                 return self._upsert_postgres(c, table, encoded, None, [])
             return self._upsert_sqlite(c, table, encoded, None, [])
 
+    def append_history(self, history: pl.DataFrame, *, conn: Connection | None = None) -> int:
+        """Append status-history rows; a change already recorded (same `transition_key`) is skipped."""
+        return self.upsert(
+            "cafe24_order_status_history", history, key_columns=["mall_id", "transition_key"], update_columns=[], conn=conn
+        )
+
     def _conflict_clause(self, keys: Sequence[str] | None, updates: Sequence[str]) -> str:
         if keys is None:
             return ""
@@ -245,14 +261,16 @@ class Store:
     def _upsert_postgres(
         self, conn: Connection, table: sa.Table, encoded: pl.DataFrame, keys: Sequence[str] | None, updates: Sequence[str]
     ) -> int:
-        """COPY the rows into a temporary table, then one INSERT … SELECT … ON CONFLICT."""
+        """COPY the rows into the table's staging table, then one INSERT … SELECT … ON CONFLICT.
+
+        The staging table is a session-local temporary copy of the table's columns, created once per
+        connection and emptied at every commit (ON COMMIT DELETE ROWS), so a page costs one COPY and one
+        INSERT, not a CREATE and DROP of a table each time.
+        """
         q = self.engine.dialect.identifier_preparer.quote
-        staging = f"_upsert_{uuid.uuid4().hex[:12]}"
+        staging = self._staging_table(conn, table)
         cols = ", ".join(q(c) for c in encoded.columns)
-        conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM {q(table.name)} WITH NO DATA"
-        )
-        dbapi = conn.connection.dbapi_connection
+        dbapi = _psycopg_connection(conn)
         try:
             with dbapi.cursor() as cursor:
                 with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
@@ -265,8 +283,23 @@ class Store:
         result = conn.exec_driver_sql(
             f"INSERT INTO {q(table.name)} ({cols}) SELECT {cols} FROM {staging}{self._conflict_clause(keys, updates)}"
         )
-        conn.exec_driver_sql(f"DROP TABLE {staging}")
+        # emptied now, not only at commit: the same transaction may upsert into this table again
+        conn.exec_driver_sql(f"DELETE FROM {staging}")
         return max(result.rowcount, 0)
+
+    def _staging_table(self, conn: Connection, table: sa.Table) -> str:
+        """The connection's temporary staging table for `table`, created on first use in the session.
+
+        `IF NOT EXISTS` every time rather than remembering it: a transaction that created it and then
+        rolled back takes the table with it.
+        """
+        q = self.engine.dialect.identifier_preparer.quote
+        staging = f"_stage_{table.name}"
+        conn.exec_driver_sql("SET LOCAL client_min_messages = warning")  # no "already exists" notices
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS SELECT * FROM {q(table.name)} WITH NO DATA"
+        )
+        return staging
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -310,9 +343,7 @@ class Store:
             decode = [t is not None for t in col_types]
         if any(decode):
             processors = [_decoder(t, conn.dialect) if d and t is not None else None for t, d in zip(col_types, decode)]
-            rows = [
-                tuple(p(v) if p is not None else v for p, v in zip(processors, row)) for row in rows
-            ]
+            rows = [tuple(p(v) if p is not None else v for p, v in zip(processors, row)) for row in rows]
         return rows_to_frame(names, rows, col_types)
 
     def read_table(
@@ -372,7 +403,7 @@ class Store:
 
         Pass `conn` (the transaction that wrote the rows) so the mark never gets ahead of the data.
         """
-        now = (at or datetime.now(timezone.utc))
+        now = at or datetime.now(timezone.utc)
         table = schema.sync_state
         values: dict[str, Any] = {
             "last_run_at": now,
@@ -388,8 +419,13 @@ class Store:
                 values["high_water_mark"] = high_water_mark
             if cursor is not None:
                 values["cursor"] = cursor
-        insert = _dialect_insert(self.dialect)(table).values(mall_id=mall_id, stream=stream, **values)
-        stmt = insert.on_conflict_do_update(index_elements=["mall_id", "stream"], set_=values)
+        stmt = _upsert_statement(
+            self.dialect,
+            table,
+            {"mall_id": mall_id, "stream": stream, **values},
+            index_elements=["mall_id", "stream"],
+            set_=values,
+        )
         with self._write(conn) as c:
             c.execute(stmt)
             state = self.get_sync_state(mall_id, stream, conn=c)
@@ -397,7 +433,7 @@ class Store:
         return state
 
 
-def _decoder(sa_type: sa.types.TypeEngine, dialect: sa.engine.Dialect):  # noqa: ANN202
+def _decoder(sa_type: sa.types.TypeEngine, dialect: sa.engine.Dialect) -> Callable[[Any], Any] | None:
     """Turn a raw driver value of a SQL-text query into what a typed select would return."""
     if isinstance(sa_type, sa.types.TypeDecorator):
         return lambda v: sa_type.process_result_value(v, dialect)
@@ -413,17 +449,35 @@ def _missing_required_columns(table: sa.Table, df: pl.DataFrame, keys: Sequence[
     return [
         c.name
         for c in table.columns
-        if not c.nullable and c.name not in df.columns and c.name not in keys
-        and c.default is None and c.server_default is None and c.autoincrement is not True
+        if not c.nullable
+        and c.name not in df.columns
+        and c.name not in keys
+        and c.default is None
+        and c.server_default is None
+        and c.autoincrement is not True
     ]
 
 
-def _dialect_insert(dialect: str):  # noqa: ANN202
+def _upsert_statement(
+    dialect: str, table: sa.Table, values: Mapping[str, Any], *, index_elements: Sequence[str], set_: Mapping[str, Any]
+) -> sa.Insert:
+    """INSERT … ON CONFLICT (index_elements) DO UPDATE SET set_, in the dialect's own insert construct."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).values(**values).on_conflict_do_update(index_elements=index_elements, set_=set_)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table).values(**values).on_conflict_do_update(index_elements=index_elements, set_=set_)
+
+
+def _psycopg_connection(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg 3 connection under a PostgreSQL store connection (COPY goes through it directly)."""
+    dbapi = conn.connection.dbapi_connection
+    if not isinstance(dbapi, psycopg.Connection):
+        # create_store_engine only builds postgresql+psycopg engines, so this means a foreign engine
+        raise StoreError(f"PostgreSQL store needs a psycopg 3 connection, got {type(dbapi).__name__}")
+    return dbapi
 
 
 def _unambiguous_column_types(metadata: sa.MetaData) -> dict[str, sa.types.TypeEngine]:
@@ -438,7 +492,5 @@ def _unambiguous_column_types(metadata: sa.MetaData) -> dict[str, sa.types.TypeE
             seen.setdefault(column.name, set()).add(kind)
             first.setdefault(column.name, column.type)
     return {
-        name: first[name]
-        for name, kinds in seen.items()
-        if len(kinds) == 1 and next(iter(kinds)) not in (sa.String, sa.Integer)
+        name: first[name] for name, kinds in seen.items() if len(kinds) == 1 and next(iter(kinds)) not in (sa.String, sa.Integer)
     }

@@ -37,8 +37,7 @@ def to_money(value: Any, column: str = "money") -> Decimal | None:
         return None
     if isinstance(value, bool) or isinstance(value, float):
         raise StoreValueError(
-            f"{column}: money must be Decimal or int, not {type(value).__name__} ({value!r}); "
-            "floats cannot hold amounts exactly"
+            f"{column}: money must be Decimal or int, not {type(value).__name__} ({value!r}); floats cannot hold amounts exactly"
         )
     if isinstance(value, int):
         amount = Decimal(value)
@@ -55,9 +54,7 @@ def to_money(value: Any, column: str = "money") -> Decimal | None:
         raise StoreValueError(f"{column}: {value!r} is not a finite amount")
     quantized = amount.quantize(MONEY_QUANTUM)
     if quantized != amount:
-        raise StoreValueError(
-            f"{column}: {value!r} has more than {MONEY_SCALE} decimal places; round it explicitly first"
-        )
+        raise StoreValueError(f"{column}: {value!r} has more than {MONEY_SCALE} decimal places; round it explicitly first")
     if abs(quantized) >= MONEY_LIMIT:
         raise StoreValueError(f"{column}: {value!r} does not fit NUMERIC({MONEY_PRECISION},{MONEY_SCALE})")
     return quantized
@@ -71,8 +68,7 @@ def to_utc(value: Any, column: str = "timestamp") -> datetime | None:
         raise StoreValueError(f"{column}: expected a tz-aware datetime, got {type(value).__name__} ({value!r})")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise StoreValueError(
-            f"{column}: naive datetime {value.isoformat()} refused; attach its zone "
-            "(Cafe24 wall-clock times are Asia/Seoul)"
+            f"{column}: naive datetime {value.isoformat()} refused; attach its zone (Cafe24 wall-clock times are Asia/Seoul)"
         )
     return value.astimezone(timezone.utc)
 

@@ -48,9 +48,7 @@ connections = sa.Table(
     _ts("refresh_expires_at"),
     _ts("connected_at"),
     _ts("updated_at"),
-    sa.CheckConstraint(
-        "status IN ('active', 'reauth_required', 'disconnected')", name="ck_connections_status"
-    ),
+    sa.CheckConstraint("status IN ('active', 'reauth_required', 'disconnected')", name="ck_connections_status"),
 )
 
 oauth_tokens = sa.Table(

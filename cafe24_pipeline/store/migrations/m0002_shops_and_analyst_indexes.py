@@ -35,6 +35,4 @@ def upgrade(conn: Connection) -> None:
     ops.create_index(conn, "ix_cafe24_orders_day", "cafe24_orders", ["mall_id", "order_date_kst"])
     ops.create_index(conn, "ix_cafe24_order_items_sku", "cafe24_order_items", ["mall_id", "sku"])
     ops.create_index(conn, "ix_cafe24_order_items_status", "cafe24_order_items", ["mall_id", "order_status"])
-    ops.create_index(
-        conn, "ix_cafe24_inventory_sku", "cafe24_inventory_snapshots", ["mall_id", "sku", "snapshot_date"]
-    )
+    ops.create_index(conn, "ix_cafe24_inventory_sku", "cafe24_inventory_snapshots", ["mall_id", "sku", "snapshot_date"])

@@ -1,0 +1,121 @@
+"""The SQL of OMS stock allocation: `oms_stock_allocations` and the stock it moves in `oms_products`.
+
+Called inside the order sync's transaction (an order and the stock it takes commit together) and by
+a seller cancellation; the rules are `oms/allocation.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cafe24_pipeline.oms.allocation import AllocationPlan, plan_allocation
+from cafe24_pipeline.store import schema
+from cafe24_pipeline.store.store import Store
+
+_KEY_CHUNK = 500
+
+
+class StockLedger:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def held(self, conn: Connection, mall_id: str, codes: Sequence[str]) -> pl.DataFrame:
+        """Ledger rows (order_item_code, sku, quantity, released) of these items."""
+        t = schema.oms_stock_allocations
+        parts = [
+            self.store.read(
+                sa.select(t.c.order_item_code, t.c.sku, t.c.quantity, t.c.released_at.is_not(None).label("released")).where(
+                    t.c.mall_id == mall_id, t.c.order_item_code.in_(list(codes[i : i + _KEY_CHUNK]))
+                ),
+                conn=conn,
+            )
+            for i in range(0, len(codes), _KEY_CHUNK)
+        ]
+        parts = [p for p in parts if p.height]
+        if not parts:
+            return pl.DataFrame(
+                schema={"order_item_code": pl.String, "sku": pl.String, "quantity": pl.Int64, "released": pl.Boolean}
+            )
+        return pl.concat(parts).with_columns(pl.col("released").cast(pl.Boolean))
+
+    def held_units(self, conn: Connection, mall_id: str, codes: Sequence[str]) -> dict[str, int]:
+        """Units these items hold (taken, not given back), per SKU: stock that is theirs already."""
+        held = self.held(conn, mall_id, codes).filter(~pl.col("released"))
+        return {sku: int(q) for sku, q in held.group_by("sku").agg(pl.col("quantity").sum()).iter_rows()}
+
+    def apply(self, conn: Connection, mall_id: str, items: pl.DataFrame, *, at: datetime) -> AllocationPlan:
+        """Take or give back stock for `items` (order_id, order_item_code, sku, quantity, status, order_date)."""
+        if items.height == 0:
+            return AllocationPlan()
+        codes = items["order_item_code"].to_list()
+        ledger = self.held(conn, mall_id, codes)
+        skus = [s for s in items["sku"].drop_nulls().unique().to_list()]
+        p = schema.oms_products
+        stock_rows = (
+            self.store.read(
+                sa.select(p.c.sku, p.c.stock, p.c.created_at).where(p.c.sku.in_(skus), p.c.deleted == sa.false()), conn=conn
+            )
+            if skus
+            else pl.DataFrame()
+        )
+        stock = {r["sku"]: int(r["stock"]) for r in stock_rows.iter_rows(named=True)}
+        since = {r["sku"]: r["created_at"] for r in stock_rows.iter_rows(named=True)}
+        plan = plan_allocation(items, ledger, stock, since)
+        if plan.empty:
+            return plan
+        order_of = dict(zip(items["order_item_code"].to_list(), items["order_id"].to_list()))
+        t = schema.oms_stock_allocations
+        if plan.take:
+            conn.execute(
+                t.insert(),
+                [
+                    {
+                        "mall_id": mall_id,
+                        "order_item_code": code,
+                        "order_id": order_of[code],
+                        "sku": sku,
+                        "quantity": units,
+                        "allocated_at": at,
+                    }
+                    for code, sku, units in plan.take
+                ],
+            )
+        for code, _sku, _units in plan.give_back:
+            conn.execute(
+                t.update()
+                .where(t.c.mall_id == mall_id, t.c.order_item_code == code, t.c.released_at.is_(None))
+                .values(released_at=at)
+            )
+        self._move_stock(conn, plan.stock_delta, at)
+        return plan
+
+    def give_back(self, conn: Connection, mall_id: str, codes: Sequence[str], *, at: datetime) -> dict[str, int]:
+        """A seller cancellation: give back what these items took (once); units per SKU given back."""
+        held = self.held(conn, mall_id, list(codes)).filter(~pl.col("released") & (pl.col("quantity") > 0))
+        if held.height == 0:
+            return {}
+        t = schema.oms_stock_allocations
+        conn.execute(
+            t.update()
+            .where(t.c.mall_id == mall_id, t.c.order_item_code.in_(held["order_item_code"].to_list()), t.c.released_at.is_(None))
+            .values(released_at=at)
+        )
+        back = {sku: int(q) for sku, q in held.group_by("sku").agg(pl.col("quantity").sum()).iter_rows()}
+        self._move_stock(conn, back, at)
+        return back
+
+    @staticmethod
+    def _move_stock(conn: Connection, delta: dict[str, int], at: datetime) -> None:
+        p = schema.oms_products
+        for sku, change in delta.items():
+            if change:
+                conn.execute(
+                    p.update()
+                    .where(p.c.sku == sku)
+                    .values(stock=sa.case((p.c.stock + change < 0, 0), else_=p.c.stock + change), updated_at=at)
+                )
