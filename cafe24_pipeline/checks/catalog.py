@@ -11,7 +11,6 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
-import sqlalchemy as sa
 from dagster import AssetCheckExecutionContext
 
 from cafe24_pipeline.assets.catalog import OMS_LISTINGS, OMS_PRODUCTS, PRODUCTS, VARIANTS, md_table
@@ -26,6 +25,7 @@ from cafe24_pipeline.checks.catalog_schemas import (
     variant_sku_schema,
 )
 from cafe24_pipeline.resources.store import StoreResource
+from cafe24_pipeline.store.queries import mall_rows
 
 MAX_ROWS_IN_METADATA = 50
 
@@ -36,13 +36,7 @@ def _mall(context: AssetCheckExecutionContext) -> str | None:
 
 
 def _read(store: Any, table: str, mall: str | None, *, live: bool = False) -> pl.DataFrame:
-    t = store.table(table)
-    stmt = sa.select(t)
-    if mall is not None:
-        stmt = stmt.where(t.c.mall_id == mall)
-    if live and "deleted_at" in t.c:
-        stmt = stmt.where(t.c.deleted_at.is_(None))
-    return store.read(stmt)
+    return mall_rows(store, table, mall, live=live)
 
 
 def _live_variants(store: Any, mall: str | None) -> pl.DataFrame:
@@ -56,8 +50,9 @@ def _live_variants(store: Any, mall: str | None) -> pl.DataFrame:
     )
 
 
-def _result(validation: Validation, severity: dg.AssetCheckSeverity, extra: dict | None = None,
-            show: list[str] | None = None) -> dg.AssetCheckResult:
+def _result(
+    validation: Validation, severity: dg.AssetCheckSeverity, extra: dict | None = None, show: list[str] | None = None
+) -> dg.AssetCheckResult:
     meta: dict[str, Any] = {"rows_checked": validation.rows_checked, "schema": validation.schema_name}
     if not validation.passed:
         rows = validation.offending_rows
@@ -69,31 +64,52 @@ def _result(validation: Validation, severity: dg.AssetCheckSeverity, extra: dict
     return dg.AssetCheckResult(passed=validation.passed, severity=severity, metadata=meta)
 
 
-def _check_table(context: AssetCheckExecutionContext, store: StoreResource, table: str, schema: Any,
-                 severity: dg.AssetCheckSeverity, show: list[str], *, live: bool = True) -> dg.AssetCheckResult:
+def _check_table(
+    context: AssetCheckExecutionContext,
+    store: StoreResource,
+    table: str,
+    schema: Any,
+    severity: dg.AssetCheckSeverity,
+    show: list[str],
+    *,
+    live: bool = True,
+) -> dg.AssetCheckResult:
     """Validate the run's mall's rows of `table` (only live ones unless `live` is False) against `schema`."""
     rows = _read(store.get_store(), table, _mall(context), live=live)
     return _result(validate_frame(schema, rows), severity, show=show)
 
 
-def _check_master(context: AssetCheckExecutionContext, store: StoreResource, schema: Any,
-                  severity: dg.AssetCheckSeverity, show: list[str]) -> dg.AssetCheckResult:
+def _check_master(
+    context: AssetCheckExecutionContext, store: StoreResource, schema: Any, severity: dg.AssetCheckSeverity, show: list[str]
+) -> dg.AssetCheckResult:
     """Validate the OMS products linked to the run's mall (every product when run alone) against `schema`."""
     master = _master_for_mall(store.get_store(), _mall(context))
     return _result(validate_frame(schema, master), severity, show=show)
 
 
-@dg.asset_check(asset=OMS_LISTINGS, blocking=True,
-                description="Each linked SKU is non-blank and unique per mall, and no variant is linked twice "
-                "(blocks the OMS master when it fails).")
+@dg.asset_check(
+    asset=OMS_LISTINGS,
+    blocking=True,
+    description="Each linked SKU is non-blank and unique per mall, and no variant is linked twice "
+    "(blocks the OMS master when it fails).",
+)
 def linked_sku_unique(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    return _check_table(context, store, "oms_listings", linked_sku_schema, dg.AssetCheckSeverity.ERROR,
-                        show=["mall_id", "sku", "product_no", "variant_code"], live=False)
+    return _check_table(
+        context,
+        store,
+        "oms_listings",
+        linked_sku_schema,
+        dg.AssetCheckSeverity.ERROR,
+        show=["mall_id", "sku", "product_no", "variant_code"],
+        live=False,
+    )
 
 
-@dg.asset_check(asset=VARIANTS,
-                description="Live variants carry a SKU that is unique per mall and not flagged duplicated by "
-                "Cafe24. Offenders are quarantined in sku_conflicts, so this warns rather than blocks.")
+@dg.asset_check(
+    asset=VARIANTS,
+    description="Live variants carry a SKU that is unique per mall and not flagged duplicated by "
+    "Cafe24. Offenders are quarantined in sku_conflicts, so this warns rather than blocks.",
+)
 def variant_sku_unique(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
     db = store.get_store()
     mall = _mall(context)
@@ -102,22 +118,40 @@ def variant_sku_unique(context: AssetCheckExecutionContext, store: StoreResource
     merged = _merge(per_mall, variants)
     conflicts = _read(db, "sku_conflicts", mall)
     open_conflicts = conflicts.filter(pl.col("resolved_at").is_null()).height if conflicts.height else 0
-    return _result(merged, dg.AssetCheckSeverity.WARN, extra={"open_sku_conflicts": open_conflicts},
-                   show=["mall_id", "sku", "product_no", "variant_code", "duplicated_custom_variant_code"])
+    return _result(
+        merged,
+        dg.AssetCheckSeverity.WARN,
+        extra={"open_sku_conflicts": open_conflicts},
+        show=["mall_id", "sku", "product_no", "variant_code", "duplicated_custom_variant_code"],
+    )
 
 
-@dg.asset_check(asset=VARIANTS, description="Variant codes are 12 characters, product numbers positive, SKUs "
-                "at most 40 characters without padding or control characters.")
+@dg.asset_check(
+    asset=VARIANTS,
+    description="Variant codes are 12 characters, product numbers positive, SKUs "
+    "at most 40 characters without padding or control characters.",
+)
 def variant_codes_well_formed(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    return _check_table(context, store, "cafe24_variants", variant_codes_schema, dg.AssetCheckSeverity.ERROR,
-                        show=["mall_id", "shop_no", "product_no", "variant_code", "sku"])
+    return _check_table(
+        context,
+        store,
+        "cafe24_variants",
+        variant_codes_schema,
+        dg.AssetCheckSeverity.ERROR,
+        show=["mall_id", "shop_no", "product_no", "variant_code", "sku"],
+    )
 
 
-@dg.asset_check(asset=PRODUCTS, description="Product codes are 8 characters, brand codes 8, seller product "
-                "codes at most 40.")
+@dg.asset_check(asset=PRODUCTS, description="Product codes are 8 characters, brand codes 8, seller product codes at most 40.")
 def product_codes_well_formed(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    return _check_table(context, store, "cafe24_products", product_codes_schema, dg.AssetCheckSeverity.ERROR,
-                        show=["mall_id", "shop_no", "product_no", "product_code", "brand_code", "custom_product_code"])
+    return _check_table(
+        context,
+        store,
+        "cafe24_products",
+        product_codes_schema,
+        dg.AssetCheckSeverity.ERROR,
+        show=["mall_id", "shop_no", "product_no", "product_code", "brand_code", "custom_product_code"],
+    )
 
 
 def _master_for_mall(db: Any, mall: str | None) -> pl.DataFrame:
@@ -130,15 +164,23 @@ def _master_for_mall(db: Any, mall: str | None) -> pl.DataFrame:
 
 @dg.asset_check(asset=OMS_PRODUCTS, description="Every OMS product has a SKU, a name and a selling price above 0.")
 def product_data_required(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    return _check_master(context, store, product_required_schema, dg.AssetCheckSeverity.ERROR,
-                         show=["sku", "name", "selling_price"])
+    return _check_master(
+        context, store, product_required_schema, dg.AssetCheckSeverity.ERROR, show=["sku", "name", "selling_price"]
+    )
 
 
-@dg.asset_check(asset=OMS_PRODUCTS, description="Every OMS product has an image, and its MRP (retail price) is "
-                "not below its selling price when set.")
+@dg.asset_check(
+    asset=OMS_PRODUCTS,
+    description="Every OMS product has an image, and its MRP (retail price) is not below its selling price when set.",
+)
 def product_data_recommended(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    return _check_master(context, store, product_recommended_schema, dg.AssetCheckSeverity.WARN,
-                         show=["sku", "name", "selling_price", "mrp", "image_url"])
+    return _check_master(
+        context,
+        store,
+        product_recommended_schema,
+        dg.AssetCheckSeverity.WARN,
+        show=["sku", "name", "selling_price", "mrp", "image_url"],
+    )
 
 
 def _merge(parts: list[Validation], frame: pl.DataFrame) -> Validation:

@@ -33,9 +33,7 @@ def _frame_check(name: str, expr: pl.Expr, error: str) -> pa.Check:
 def _sku_well_formed() -> pl.Expr:
     sku = pl.col("sku")
     return sku.is_null() | (
-        (sku.str.len_chars() <= SKU_MAX_LENGTH)
-        & (sku == sku.str.strip_chars())
-        & ~sku.str.contains(r"[\x00-\x1f\x7f]")
+        (sku.str.len_chars() <= SKU_MAX_LENGTH) & (sku == sku.str.strip_chars()) & ~sku.str.contains(r"[\x00-\x1f\x7f]")
     )
 
 
@@ -107,7 +105,11 @@ variant_codes_schema = pa.DataFrameSchema(
         "product_no": pa.Column(None, [pa.Check.gt(0)], nullable=False),
         "sku": pa.Column(str, nullable=True),
     },
-    checks=[_frame_check("sku_well_formed", _sku_well_formed(), f"SKU longer than {SKU_MAX_LENGTH}, padded or with control characters")],
+    checks=[
+        _frame_check(
+            "sku_well_formed", _sku_well_formed(), f"SKU longer than {SKU_MAX_LENGTH}, padded or with control characters"
+        )
+    ],
     name="variant_codes_well_formed",
 )
 product_codes_schema = pa.DataFrameSchema(
@@ -168,4 +170,6 @@ def validate_frame(schema: pa.DataFrameSchema, df: pl.DataFrame) -> Validation:
         )
         return Validation(schema.name or "schema", df.height, failures, offending)
     empty = pl.DataFrame(schema={"check": pl.Utf8, "column": pl.Utf8, "failure_case": pl.Utf8, "index": pl.Int64})
-    return Validation(schema.name or "schema", df.height, empty, frame.clear().with_columns(pl.lit(None, dtype=pl.Utf8).alias("failed_checks")))
+    return Validation(
+        schema.name or "schema", df.height, empty, frame.clear().with_columns(pl.lit(None, dtype=pl.Utf8).alias("failed_checks"))
+    )

@@ -4,13 +4,11 @@ Run with a mall × day partition they look at that mall and day (a range: those 
 they look at the whole store. Each failure lists the offending rows in its metadata.
 """
 
-
 from datetime import date
 
 import dagster as dg
 from dagster import AssetCheckExecutionContext
 import polars as pl
-import sqlalchemy as sa
 
 from cafe24_pipeline.assets.orders import OMS_ORDERS_KEY, ORDER_ITEMS_KEY, ORDERS_KEY, mall_day_of
 from cafe24_pipeline.checks.order_schemas import (
@@ -22,14 +20,14 @@ from cafe24_pipeline.checks.order_schemas import (
 )
 from cafe24_pipeline.oms.status_map import STATUS_MAP_VERSION, unknown_codes
 from cafe24_pipeline.resources.store import StoreResource
-from cafe24_pipeline.store import schema as tables
+from cafe24_pipeline.store.queries import order_day_rows, orders_without_oms_order
 
 
 def _scope(context: AssetCheckExecutionContext) -> tuple[list[str] | None, list[date] | None]:
     op = context.op_execution_context
     keys: list[str] = []
     if op.has_partition_key:
-        keys = [op.partition_key]
+        keys = [op.partition_key, *_days_this_run_wrote(context)]
     elif op.has_partition_key_range:
         keys = list(op.partition_keys)
     if not keys:
@@ -42,21 +40,33 @@ def _scope(context: AssetCheckExecutionContext) -> tuple[list[str] | None, list[
     return sorted(malls), sorted(days)
 
 
+def _days_this_run_wrote(context: AssetCheckExecutionContext) -> list[str]:
+    """A poll run (the 5-minute new orders, the status sweep) targets today's partition but also
+    materializes every other day it wrote or imported (the 90 days of a first run): its checks
+    look at all of those days, not at today alone."""
+    from dagster import DagsterEventType
+
+    records = context.instance.all_logs(context.run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    return sorted(
+        {r.dagster_event.partition for r in records if r.dagster_event is not None and r.dagster_event.partition is not None}
+    )
+
+
 def _items(store, context, columns) -> pl.DataFrame:  # noqa: ANN001
     malls, days = _scope(context)
-    t = tables.cafe24_order_items
-    stmt = sa.select(*[t.c[c] for c in columns])
-    if malls is not None:
-        stmt = stmt.where(t.c.mall_id.in_(malls), t.c.order_date_kst.in_(days))
-    return store.read(stmt)
+    return order_day_rows(store, "cafe24_order_items", columns, malls, days)
 
 
 def _sample(frame: pl.DataFrame, n: int = 20) -> dg.MetadataValue:
     return dg.MetadataValue.json(frame.head(n).with_columns(pl.all().cast(pl.String)).to_dicts())
 
 
-@dg.asset_check(asset=ORDER_ITEMS_KEY, name="no_duplicate_order_item_code", blocking=True,
-                description="order_item_code is unique within each mall (the item's natural key)")
+@dg.asset_check(
+    asset=ORDER_ITEMS_KEY,
+    name="no_duplicate_order_item_code",
+    blocking=True,
+    description="order_item_code is unique within each mall (the item's natural key)",
+)
 def no_duplicate_order_item_code(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
     frame = _items(store.get_store(), context, ["mall_id", "order_item_code"])
     bad = failures(order_items_unique_schema, frame)
@@ -66,8 +76,12 @@ def no_duplicate_order_item_code(context: AssetCheckExecutionContext, store: Sto
     )
 
 
-@dg.asset_check(asset=ORDER_ITEMS_KEY, name="every_item_mapped", blocking=True,
-                description="every Cafe24 status code is in the status table and got an OMS status (never defaulted)")
+@dg.asset_check(
+    asset=ORDER_ITEMS_KEY,
+    name="every_item_mapped",
+    blocking=True,
+    description="every Cafe24 status code is in the status table and got an OMS status (never defaulted)",
+)
 def every_item_mapped(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
     frame = _items(store.get_store(), context, ["mall_id", "order_item_code", "order_status", "oms_status"])
     bad = failures(order_items_mapped_schema, frame.select("order_item_code", "order_status", "oms_status"))
@@ -84,17 +98,16 @@ def every_item_mapped(context: AssetCheckExecutionContext, store: StoreResource)
     )
 
 
-@dg.asset_check(asset=ORDERS_KEY, name="order_totals_consistent",
-                description="order_price_amount = Σ (product_price + option_price) × quantity of live items; "
-                            "every order has items and every item its order")
+@dg.asset_check(
+    asset=ORDERS_KEY,
+    name="order_totals_consistent",
+    description="order_price_amount = Σ (product_price + option_price) × quantity of live items; "
+    "every order has items and every item its order",
+)
 def order_totals_consistent(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
     s = store.get_store()
     malls, days = _scope(context)
-    o = tables.cafe24_orders
-    stmt = sa.select(o.c.mall_id, o.c.shop_no, o.c.order_id, o.c.order_price_amount)
-    if malls is not None:
-        stmt = stmt.where(o.c.mall_id.in_(malls), o.c.order_date_kst.in_(days))
-    orders = s.read(stmt)
+    orders = order_day_rows(s, "cafe24_orders", ["mall_id", "shop_no", "order_id", "order_price_amount"], malls, days)
     items = _items(s, context, ["mall_id", "order_id", "order_status", "product_price", "option_price", "quantity"])
     facts = order_totals_frame(orders, items)
     bad = failures(order_totals_schema, facts)
@@ -104,24 +117,14 @@ def order_totals_consistent(context: AssetCheckExecutionContext, store: StoreRes
     )
 
 
-@dg.asset_check(asset=OMS_ORDERS_KEY, name="oms_orders_cover_mirror",
-                description="every mirrored order with mapped items has an OMS order")
+@dg.asset_check(
+    asset=OMS_ORDERS_KEY, name="oms_orders_cover_mirror", description="every mirrored order with mapped items has an OMS order"
+)
 def oms_orders_cover_mirror(context: AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
     s = store.get_store()
     malls, days = _scope(context)
-    o, oms = tables.cafe24_orders, tables.oms_orders
-    stmt = (
-        sa.select(o.c.mall_id, o.c.order_id)
-        .select_from(o.outerjoin(oms, sa.and_(oms.c.mall_id == o.c.mall_id, oms.c.order_id == o.c.order_id)))
-        .where(oms.c.order_id.is_(None))
-    )
-    if malls is not None:
-        stmt = stmt.where(o.c.mall_id.in_(malls), o.c.order_date_kst.in_(days))
-    missing = s.read(stmt)
     # Orders held back because of an unknown status code are reported by every_item_mapped instead.
-    i = tables.cafe24_order_items
-    held = s.read(sa.select(i.c.mall_id, i.c.order_id).where(i.c.oms_status.is_(None)).distinct())
-    missing = missing.join(held, on=["mall_id", "order_id"], how="anti") if held.height else missing
+    missing = orders_without_oms_order(s, malls, days)
     return dg.AssetCheckResult(
         passed=missing.height == 0,
         severity=dg.AssetCheckSeverity.WARN,

@@ -6,13 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from cafe24_pipeline.cafe24.connect import list_connections
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 
 WARN_BEFORE = timedelta(hours=72)
 
 
-def evaluate_token_expiry(connections, now: datetime) -> tuple[bool, dg.AssetCheckSeverity, dict[str, object]]:
+def evaluate_token_expiry(connections, now: datetime) -> tuple[bool, dg.AssetCheckSeverity, dict[str, dg.MetadataValue | int]]:
     """(passed, severity, metadata) for the connections; pure so it can be tested directly."""
     expiring: dict[str, float] = {}
     reauth: list[str] = []
@@ -21,7 +20,7 @@ def evaluate_token_expiry(connections, now: datetime) -> tuple[bool, dg.AssetChe
             reauth.append(c.mall_id)
         elif c.status == "active" and c.refresh_expires_at is not None and c.refresh_expires_at - now < WARN_BEFORE:
             expiring[c.mall_id] = round((c.refresh_expires_at - now).total_seconds() / 3600, 1)
-    metadata: dict[str, object] = {
+    metadata: dict[str, dg.MetadataValue | int] = {
         "malls_checked": len(connections),
         "refresh_token_hours_left": dg.MetadataValue.json(expiring),
         "reauth_required": dg.MetadataValue.json(sorted(reauth)),
@@ -40,5 +39,5 @@ def evaluate_token_expiry(connections, now: datetime) -> tuple[bool, dg.AssetChe
     blocking=False,
 )
 def refresh_token_expiry(cafe24: Cafe24Resource) -> dg.AssetCheckResult:
-    passed, severity, metadata = evaluate_token_expiry(list_connections(cafe24.store()), datetime.now(timezone.utc))
+    passed, severity, metadata = evaluate_token_expiry(cafe24.connections(), datetime.now(timezone.utc))
     return dg.AssetCheckResult(passed=passed, severity=severity, metadata=metadata)

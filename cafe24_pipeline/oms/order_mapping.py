@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import cast
 
 import polars as pl
 
 from cafe24_pipeline.oms.order_state import merge_observed, order_status_of
 from cafe24_pipeline.oms.status_map import STATUS_MAP_VERSION, ItemNeed, is_known, map_code, order_in_stock
 
-OMS_ITEM_SCHEMA = {
+OMS_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.String,
     "order_item_code": pl.String,
     "order_id": pl.String,
@@ -40,7 +41,7 @@ OMS_ITEM_SCHEMA = {
     "updated_at": pl.Datetime("us", "UTC"),
 }
 
-OMS_ORDER_SCHEMA = {
+OMS_ORDER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.String,
     "order_id": pl.String,
     "shop_no": pl.Int64,
@@ -64,7 +65,7 @@ class OmsMapping:
     unmapped: list[dict[str, str]]  # {"order_id", "order_item_code", "order_status"} with unknown codes
 
 
-CURRENT_ITEM_SCHEMA = {
+CURRENT_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "order_item_code": pl.String,
     "status": pl.String,
     "created_at": pl.Datetime("us", "UTC"),
@@ -75,7 +76,10 @@ CURRENT_ITEM_SCHEMA = {
     "shipped_at": pl.Datetime("us", "UTC"),
     "delivered_at": pl.Datetime("us", "UTC"),
 }
-CURRENT_CREATED_SCHEMA = {"order_id": pl.String, "created_at": pl.Datetime("us", "UTC")}
+CURRENT_CREATED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "order_id": pl.String,
+    "created_at": pl.Datetime("us", "UTC"),
+}
 
 
 def map_orders(
@@ -125,22 +129,21 @@ def map_orders(
         bad = [r for r in rows if not is_known(cafe24_status[r])]
         if bad:
             for r in bad:
-                unmapped.append(
-                    {"order_id": order_id, "order_item_code": codes[r], "order_status": str(cafe24_status[r])}
-                )
+                unmapped.append({"order_id": order_id, "order_item_code": codes[r], "order_status": str(cafe24_status[r])})
             for r in rows:
                 item_status[codes[r]] = None
             continue
-        needs = (ItemNeed(skus[r], int(quantities[r] or 0), cafe24_status[r]) for r in rows)  # type: ignore[arg-type]
+        known = {r: cast(str, cafe24_status[r]) for r in rows}  # every code passed is_known() above
+        needs = (ItemNeed(skus[r], int(quantities[r] or 0), known[r]) for r in rows)
         in_stock = order_in_stock(needs, stock_by_sku)
         its: list[str] = []
         for r in rows:
-            key = (previous_status[r], cafe24_status[r], in_stock)  # type: ignore[assignment]
-            status = merged.get(key)  # type: ignore[arg-type]
+            key = (previous_status[r], known[r], in_stock)
+            status = merged.get(key)
             if status is None:
-                observed = map_code(cafe24_status[r], in_stock=in_stock, where=codes[r])  # type: ignore[arg-type]
+                observed = map_code(known[r], in_stock=in_stock, where=codes[r])
                 status = merge_observed(previous_status[r], observed)
-                merged[key] = status  # type: ignore[index]
+                merged[key] = status
             its.append(status)
             item_status[codes[r]] = status
             keep.append(r)
@@ -214,10 +217,7 @@ def _current_items_frame(current: Mapping[str, Mapping[str, object]] | pl.DataFr
     if isinstance(current, pl.DataFrame):
         return current.select([pl.col(c).cast(t) if c in current.columns else pl.lit(None, dtype=t).alias(c)
                                for c, t in CURRENT_ITEM_SCHEMA.items()])  # fmt: skip
-    rows = [
-        (code, *(values.get(c) for c in list(CURRENT_ITEM_SCHEMA)[1:]))
-        for code, values in current.items()
-    ]
+    rows = [(code, *(values.get(c) for c in list(CURRENT_ITEM_SCHEMA)[1:])) for code, values in current.items()]
     return pl.DataFrame(rows, schema=CURRENT_ITEM_SCHEMA, orient="row")
 
 

@@ -101,9 +101,7 @@ def reconcile(
             findings.append(_finding("missing_in_store", c_row, None, "order", "present", None))
         elif c_row is None and s_row is not None and order_id in s_window_ids:
             findings.append(_finding("extra_in_store", s_row, None, "order", None, "present"))
-        elif c_row is not None and s_row is not None and _money(c_row["payment_amount"]) != _money(
-            s_row["payment_amount"]
-        ):
+        elif c_row is not None and s_row is not None and _money(c_row["payment_amount"]) != _money(s_row["payment_amount"]):
             findings.append(
                 _finding("amount_mismatch", c_row, None, "payment_amount", c_row["payment_amount"], s_row["payment_amount"])
             )
@@ -113,7 +111,9 @@ def reconcile(
     s_items = {r["order_item_code"]: r for r in store_items.filter(pl.col("order_id").is_in(both_ids)).iter_rows(named=True)}
     for code in sorted(set(c_items) | set(s_items)):
         c_item, s_item = c_items.get(code), s_items.get(code)
-        order = c_by_id[(c_item or s_item)["order_id"]]
+        either = c_item or s_item
+        assert either is not None  # `code` comes from the keys of one of the two maps
+        order = c_by_id[either["order_id"]]
         if s_item is None:
             findings.append(_finding("missing_in_store", order, code, "item", "present", None))
             continue
@@ -121,16 +121,12 @@ def reconcile(
             findings.append(_finding("extra_in_store", order, code, "item", None, "present"))
             continue
         if c_item["order_status"] != s_item["order_status"]:
-            findings.append(
-                _finding("status_drift", order, code, "order_status", c_item["order_status"], s_item["order_status"])
-            )
+            findings.append(_finding("status_drift", order, code, "order_status", c_item["order_status"], s_item["order_status"]))
         for field in ("quantity", "product_price"):
             if _money(c_item[field]) != _money(s_item[field]):
                 findings.append(_finding("amount_mismatch", order, code, field, c_item[field], s_item[field]))
 
-    return pl.DataFrame(findings, schema=FINDINGS_SCHEMA, orient="row") if findings else pl.DataFrame(
-        schema=FINDINGS_SCHEMA
-    )
+    return pl.DataFrame(findings, schema=FINDINGS_SCHEMA, orient="row") if findings else pl.DataFrame(schema=FINDINGS_SCHEMA)
 
 
 def summarize(findings: pl.DataFrame) -> dict[str, int]:

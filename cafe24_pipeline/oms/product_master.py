@@ -24,7 +24,7 @@ MONEY = pl.Decimal(18, 2)
 CAFE24_OWNED = ("name", "image_url", "brand", "category", "parent_sku", "option_name", "option_value")
 OMS_OWNED = ("selling_price", "mrp", "cost_price", "stock", "active")
 
-MASTER_COLUMNS = {
+MASTER_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "sku": pl.Utf8,
     "name": pl.Utf8,
     "selling_price": MONEY,
@@ -52,7 +52,7 @@ LISTING_VALUE_COLUMNS = (
     "confirmed_display",
     "confirmed_selling",
 )
-LISTING_COLUMNS = {
+LISTING_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.Utf8,
     "sku": pl.Utf8,
     "shop_no": pl.Int64,
@@ -296,13 +296,8 @@ def build_master_update(
     )
 
 
-def _conform(df: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _conform(df: pl.DataFrame | None, schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
     """The frame restricted to `schema`'s columns, cast, with missing columns as nulls."""
     if df is None or df.width == 0:
         return pl.DataFrame(schema=schema)
-    return df.select(
-        [
-            (pl.col(c) if c in df.columns else pl.lit(None)).cast(t, strict=False).alias(c)
-            for c, t in schema.items()
-        ]
-    )
+    return df.select([(pl.col(c) if c in df.columns else pl.lit(None)).cast(t, strict=False).alias(c) for c, t in schema.items()])

@@ -160,14 +160,12 @@ def link_skus(candidates: pl.DataFrame, existing_links: pl.DataFrame | None = No
         "variant_code",
         pl.lit(None, dtype=pl.Int64).alias("linked_product_no"),
         pl.lit(None, dtype=pl.Utf8).alias("linked_variant_code"),
-        pl.lit("variant has no custom_variant_code (and is not the default variant of a coded single product)").alias(
-            "detail"
-        ),
+        pl.lit("variant has no custom_variant_code (and is not the default variant of a coded single product)").alias("detail"),
     )
-    conflicts = (
-        pl.concat(
-            [f.select([pl.col(c).cast(t) for c, t in CONFLICT_COLUMNS.items()]) for f in (duplicate_rows, flagged_alone, missing_rows)]
-        )
-        .sort(["mall_id", "reason", "sku", "product_no", "variant_code"], nulls_last=True)
-    )
+    conflicts = pl.concat(
+        [
+            f.select([pl.col(c).cast(t) for c, t in CONFLICT_COLUMNS.items()])
+            for f in (duplicate_rows, flagged_alone, missing_rows)
+        ]
+    ).sort(["mall_id", "reason", "sku", "product_no", "variant_code"], nulls_last=True)
     return LinkResult(links=links, conflicts=conflicts)

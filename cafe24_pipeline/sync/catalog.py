@@ -1,6 +1,6 @@
 """Catalogue sync: Cafe24 → mirror tables → SKU links → OMS master. Plain Python, no Dagster.
 
-Each step fetches (streamed page by page), transforms with `oms.catalog`, writes only rows whose
+Each step fetches (streamed page by page), transforms with `sync/catalog_frames.py`, writes only rows whose
 content changed, and returns a `SyncResult` with what it fetched, stored and skipped (with reasons),
 the API calls it used and how long it took. The Dagster assets and the CLI are thin wrappers.
 
@@ -10,22 +10,26 @@ Modes of the product step:
   aborted, short or empty scan never deletes anything.
 - incremental: products whose `updated_date` falls in [high-water mark − overlap, now − lag]
   (KST on the wire). The mark moves only after the window's rows are committed.
+A record Cafe24 returns malformed is never stepped over: its product_no is kept *pending* in the
+stream's `sync_state.details` and fetched again by every run (incremental, full or targeted) until
+it parses; a malformed record without a usable product_no holds the high-water mark where it was.
 - targeted: chosen `product_no`s (a manual re-sync of some variation groups).
 A mall without a high-water mark gets a full scan (the initial import on connect).
 """
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 import polars as pl
-import sqlalchemy as sa
 
-from cafe24_pipeline.oms.catalog import (
+from cafe24_pipeline import progress
+from cafe24_pipeline.cafe24.shops import active_shop_nos
+from cafe24_pipeline.sync.catalog_frames import (
     brands_frame,
     categories_frame,
     inventory_snapshot_frame,
@@ -40,6 +44,9 @@ from cafe24_pipeline.oms.sku_linking import (
     link_skus,
 )
 from cafe24_pipeline.store import Store
+from cafe24_pipeline.store.catalog_rows import CatalogRows
+from cafe24_pipeline.store.mirror import mark_seen
+from cafe24_pipeline.sync.result import SyncResult, Timed
 
 STREAM_PRODUCTS = "catalog_products"  # high-water mark of the incremental product window
 STREAM_FULL_SCAN = "catalog_full_scan"
@@ -50,7 +57,6 @@ STREAM_INVENTORY = "inventory_snapshots"
 
 DEFAULT_OVERLAP = timedelta(minutes=10)
 DEFAULT_SAFETY_LAG = timedelta(minutes=1)
-KEY_CHUNK = 500  # ids per IN (...) lookup
 
 
 class CatalogSyncError(RuntimeError):
@@ -65,76 +71,15 @@ class CatalogClient(Protocol):
     def list_shops(self) -> list[Any]: ...
     def iter_categories(self, shop_no: int) -> Iterator[Any]: ...
     def iter_brands(self, shop_no: int) -> Iterator[Any]: ...
-    def iter_products(self, shop_no: int, **kwargs: Any) -> Iterator[Any]: ...
+    def iter_products(
+        self,
+        shop_no: int = 1,
+        *,
+        updated_start: datetime | date | None = None,
+        updated_end: datetime | date | None = None,
+        product_nos: Sequence[int] | None = None,
+    ) -> Iterator[Any]: ...
     def count_products(self, shop_no: int, **kwargs: Any) -> int: ...
-
-
-@dataclass
-class SyncResult:
-    """What one catalogue step did; `as_metadata()` is what Dagster and the CLI show."""
-
-    mall_id: str
-    step: str
-    mode: str = ""
-    fetched: int = 0
-    stored: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    deleted: int = 0
-    api_calls: int = 0
-    duration_s: float = 0.0
-    details: dict[str, Any] = field(default_factory=dict)
-    issues: list[dict[str, Any]] = field(default_factory=list)
-
-    def skip(self, reason: str, n: int = 1) -> None:
-        if n:
-            self.skipped[reason] = self.skipped.get(reason, 0) + n
-
-    @property
-    def skipped_total(self) -> int:
-        return sum(self.skipped.values())
-
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "mall_id": self.mall_id,
-            "mode": self.mode,
-            "rows_fetched": self.fetched,
-            "rows_stored": self.stored,
-            "rows_skipped": self.skipped_total,
-            "skipped_by_reason": dict(sorted(self.skipped.items())),
-            "rows_deleted": self.deleted,
-            "api_calls": self.api_calls,
-            "duration_s": round(self.duration_s, 3),
-            **self.details,
-        }
-
-    def summary(self) -> str:
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())) or "none"
-        return (
-            f"{self.step} [{self.mode}] fetched {self.fetched}, stored {self.stored}, "
-            f"skipped {self.skipped_total} ({reasons}), deleted {self.deleted}, "
-            f"{self.api_calls} API calls, {self.duration_s:.1f}s"
-        )
-
-
-class _Timer:
-    """Fills duration and API-call counts of a result, even when the step raises."""
-
-    def __init__(self, result: SyncResult, client: CatalogClient | None) -> None:
-        self.result, self.client = result, client
-
-    def __enter__(self) -> SyncResult:
-        self.t0 = time.perf_counter()
-        self.calls0 = _calls(self.client)
-        return self.result
-
-    def __exit__(self, *exc: object) -> None:
-        self.result.duration_s = time.perf_counter() - self.t0
-        self.result.api_calls = _calls(self.client) - self.calls0
-
-
-def _calls(client: CatalogClient | None) -> int:
-    stats = getattr(client, "stats", None)
-    return int(getattr(stats, "calls", 0) or 0) if stats is not None else 0
 
 
 def _utcnow() -> datetime:
@@ -148,52 +93,64 @@ def _records(item: Any) -> tuple[list[Any], list[Any]]:
     return [item], []
 
 
-def _issue_dict(issue: Any) -> dict[str, Any]:
-    return issue.as_issue() if hasattr(issue, "as_issue") else {"reason": str(issue)}
-
-
 def shop_numbers(client: CatalogClient) -> list[int]:
     """Active shops of the mall (multi-shop malls must be looped); shop 1 when none is listed."""
-    shops = [s for s in client.list_shops() if getattr(s, "active", True) is not False]
-    return sorted({int(s.shop_no) for s in shops}) or [1]
+    return active_shop_nos(client.list_shops())
 
 
 # --------------------------------------------------------------------------- categories, brands
 
 
-def sync_categories(store: Store, client: CatalogClient, mall_id: str, *, shop_nos: Sequence[int] | None = None,
-                    now: datetime | None = None) -> SyncResult:
+def sync_categories(
+    store: Store, client: CatalogClient, mall_id: str, *, shop_nos: Sequence[int] | None = None, now: datetime | None = None
+) -> SyncResult:
     """Mirror the category tree of every shop; categories gone from a complete listing are soft-deleted."""
-    return _sync_reference(store, client, mall_id, "cafe24_categories", "category_no", STREAM_CATEGORIES,
-                           lambda shop: client.iter_categories(shop), categories_frame, shop_nos, now)
+    return _sync_reference(
+        store,
+        client,
+        mall_id,
+        "cafe24_categories",
+        "category_no",
+        STREAM_CATEGORIES,
+        lambda shop: client.iter_categories(shop),
+        categories_frame,
+        shop_nos,
+        now,
+    )
 
 
-def sync_brands(store: Store, client: CatalogClient, mall_id: str, *, shop_nos: Sequence[int] | None = None,
-                now: datetime | None = None) -> SyncResult:
+def sync_brands(
+    store: Store, client: CatalogClient, mall_id: str, *, shop_nos: Sequence[int] | None = None, now: datetime | None = None
+) -> SyncResult:
     """Mirror the brands of every shop; brands gone from a complete listing are soft-deleted."""
-    return _sync_reference(store, client, mall_id, "cafe24_brands", "brand_code", STREAM_BRANDS,
-                           lambda shop: client.iter_brands(shop), brands_frame, shop_nos, now)
+    return _sync_reference(
+        store,
+        client,
+        mall_id,
+        "cafe24_brands",
+        "brand_code",
+        STREAM_BRANDS,
+        lambda shop: client.iter_brands(shop),
+        brands_frame,
+        shop_nos,
+        now,
+    )
 
 
 def _sync_reference(store, client, mall_id, table, key, stream, fetch, to_frame, shop_nos, now) -> SyncResult:  # noqa: ANN001
     now = now or _utcnow()
     result = SyncResult(mall_id, table.removeprefix("cafe24_"), mode="full")
-    with _Timer(result, client):
+    with Timed(result, client):
         shops = list(shop_nos) if shop_nos else shop_numbers(client)
         for shop in shops:
             records: list[Any] = []
             for page in fetch(shop):
                 recs, issues = _records(page)
                 records.extend(recs)
-                result.issues.extend(_issue_dict(i) for i in issues)
-                result.skip("malformed", len(issues))
+                result.add_malformed(issues)
             result.fetched += len(records)
             frame = to_frame(mall_id, records, synced_at=now).unique(subset=["mall_id", "shop_no", key], keep="last")
-            stored = store.read(
-                sa.select(store.table(table)).where(
-                    store.table(table).c.mall_id == mall_id, store.table(table).c.shop_no == shop
-                )
-            )
+            stored = CatalogRows(store).reference_rows(table, mall_id, shop)
             live_before = stored.filter(pl.col("deleted_at").is_null()).height if stored.height else 0
             if frame.height == 0 and live_before > 0:
                 raise CatalogSyncError(
@@ -204,7 +161,7 @@ def _sync_reference(store, client, mall_id, table, key, stream, fetch, to_frame,
             result.skip("unchanged", frame.height - changed.height)
             with store.transaction() as conn:
                 result.stored += store.upsert(table, changed, conn=conn)
-                if stored.height and not result.issues:
+                if stored.height and not result.malformed:
                     gone = stored.filter(pl.col("deleted_at").is_null()).join(frame.select(key), on=key, how="anti")
                     if gone.height:
                         marks = gone.select("mall_id", "shop_no", key).with_columns(
@@ -236,6 +193,33 @@ def _changed_rows(frame: pl.DataFrame, stored: pl.DataFrame, keys: list[str], ig
 class _ScanState:
     seen_products: dict[int, set[int]] = field(default_factory=dict)
     expected: dict[int, int] = field(default_factory=dict)
+    parsed: dict[int, set[int]] = field(default_factory=dict)
+    """product_nos stored whole by this run, per shop."""
+    malformed: dict[int, set[int]] = field(default_factory=dict)
+    """product_nos Cafe24 returned malformed in this run, per shop."""
+    unidentified: int = 0
+    """malformed records without a usable product_no: they hold the high-water mark."""
+
+
+def pending_products(state: Any) -> dict[int, set[int]]:
+    """Malformed products kept pending by earlier runs, per shop (from `sync_state.details`)."""
+    details = getattr(state, "details", None)
+    if not details:
+        return {}
+    try:
+        decoded = json.loads(details) if isinstance(details, str) else details
+        raw = decoded.get("pending_product_nos") or {}
+        return {int(shop): {int(n) for n in nos} for shop, nos in raw.items() if nos}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _pending_details(pending: dict[int, set[int]], unidentified: int) -> dict[str, Any]:
+    return {
+        "pending": sum(len(v) for v in pending.values()) + unidentified,
+        "pending_product_nos": {str(shop): sorted(nos) for shop, nos in sorted(pending.items()) if nos},
+        "unidentified_malformed": unidentified,
+    }
 
 
 def sync_products(
@@ -264,14 +248,17 @@ def sync_products(
         raise ValueError("mode 'products' needs product_nos")
 
     result = SyncResult(mall_id, "products", mode=mode)
-    with _Timer(result, client):
+    with Timed(result, client):
         shops = list(shop_nos) if shop_nos else shop_numbers(client)
         scan = _ScanState()
+        state = store.get_sync_state(mall_id, STREAM_PRODUCTS)
+        pending_before = pending_products(state)
         kwargs: dict[str, Any] = {}
         window_end = now - safety_lag
         if mode == "incremental":
-            state = store.get_sync_state(mall_id, STREAM_PRODUCTS)
-            start = state.high_water_mark - overlap  # type: ignore[union-attr,operator]
+            if state is None or state.high_water_mark is None:
+                raise ValueError(f"mode 'incremental' needs an earlier products sync of {mall_id}; run mode 'full' first")
+            start = state.high_water_mark - overlap
             kwargs = {"updated_start": start, "updated_end": window_end}
             result.details["window_start"] = start.isoformat()
             result.details["window_end"] = window_end.isoformat()
@@ -284,6 +271,7 @@ def sync_products(
             scan.seen_products[shop] = set()
             for page in client.iter_products(shop, **kwargs):
                 _store_product_page(store, mall_id, shop, page, result, scan, now)
+                progress.report(f"products of {mall_id} shop {shop}", len(scan.seen_products[shop]), scan.expected.get(shop))
 
         if mode == "products":
             returned = set().union(*scan.seen_products.values()) if scan.seen_products else set()
@@ -293,24 +281,73 @@ def sync_products(
                 result.details["not_found_product_nos"] = missing[:50]
         if mode == "full":
             _conclude_full_scan(store, mall_id, result, scan, now)
-            # the full scan saw everything updated before it started: the incremental window can start there
-            store.record_sync(mall_id, STREAM_PRODUCTS, success=True, high_water_mark=now, rows=result.fetched)
+
+        # products left malformed by earlier runs: fetched again until they parse
+        retry = {
+            shop: nos - scan.parsed.get(shop, set()) - scan.malformed.get(shop, set())
+            for shop, nos in pending_before.items()
+            if mode != "products" or shop in shops
+        }
+        gone: dict[int, set[int]] = {}
+        for shop, nos in sorted(retry.items()):
+            if not nos:
+                continue
+            scan.seen_products.setdefault(shop, set())
+            before_seen = set(scan.seen_products[shop])
+            for page in client.iter_products(shop, product_nos=sorted(nos)):
+                _store_product_page(store, mall_id, shop, page, result, scan, now)
+            gone[shop] = nos - (scan.seen_products[shop] - before_seen)
+        if any(gone.values()):  # no longer on Cafe24: nothing to retry (only a full scan concludes deletions)
+            result.details["pending_not_found_product_nos"] = sorted(n for nos in gone.values() for n in nos)[:50]
+
+        pending_after: dict[int, set[int]] = {}
+        for shop in set(pending_before) | set(scan.malformed):
+            still = (pending_before.get(shop, set()) | scan.malformed.get(shop, set())) - scan.parsed.get(shop, set())
+            still -= gone.get(shop, set())
+            if still:
+                pending_after[shop] = still
+        pending_details = _pending_details(pending_after, scan.unidentified)
+        result.details["pending_malformed"] = pending_details["pending"]
+        if pending_after:
+            result.details["pending_product_nos"] = pending_details["pending_product_nos"]
+        resolved = sorted(n for shop, nos in pending_before.items() for n in nos & scan.parsed.get(shop, set()))
+        if resolved:
+            result.details["pending_resolved_product_nos"] = resolved[:50]
+
+        # the mark: a malformed record we cannot name keeps it where it was (that window is asked again)
+        mark: datetime | None = None
+        if mode == "full":
+            mark = now  # the full scan saw everything updated before it started
         elif mode == "incremental":
-            store.record_sync(mall_id, STREAM_PRODUCTS, success=True, high_water_mark=window_end, rows=result.fetched)
+            mark = window_end
+        if scan.unidentified:
+            mark = None
+            result.details["high_water_mark"] = "held: a malformed record without a product_no"
+        if mode != "products" or pending_before or scan.malformed or scan.unidentified:
+            store.record_sync(
+                mall_id, STREAM_PRODUCTS, success=True, high_water_mark=mark, rows=result.fetched, details=pending_details
+            )
     return result
 
 
-def _store_product_page(store: Store, mall_id: str, shop: int, page: Any, result: SyncResult,
-                        scan: _ScanState, now: datetime) -> None:
+def _store_product_page(
+    store: Store, mall_id: str, shop: int, page: Any, result: SyncResult, scan: _ScanState, now: datetime
+) -> None:
     records, issues = _records(page)
     for issue in issues:
-        result.issues.append(_issue_dict(issue))
+        result.add_malformed([issue])
         rid = getattr(issue, "record_id", None)
-        if rid is not None and str(rid).isdigit():
+        if rid is not None and str(rid).strip().isdigit():
             scan.seen_products[shop].add(int(rid))  # it exists on Cafe24, only we could not read it
-    result.skip("malformed", len(issues))
+            scan.malformed.setdefault(shop, set()).add(int(rid))
+        else:
+            scan.unidentified += 1
+        named = result.details.setdefault("malformed_product_nos", [])
+        if len(named) < 50:
+            named.append(f"shop {shop}: {rid if rid is not None else '(no id)'}")
     if not records:
         return
+    scan.parsed.setdefault(shop, set()).update(int(record.product_no) for record in records)
     products = products_frame(mall_id, records, synced_at=now).unique(subset=["mall_id", "shop_no", "product_no"], keep="last")
     variants = variants_frame(mall_id, records, synced_at=now).unique(subset=["mall_id", "shop_no", "variant_code"], keep="last")
     result.fetched += products.height
@@ -318,12 +355,9 @@ def _store_product_page(store: Store, mall_id: str, shop: int, page: Any, result
     scan.seen_products[shop].update(products["product_no"].to_list())
 
     nos = products["product_no"].to_list()
-    t_p, t_v = store.table("cafe24_products"), store.table("cafe24_variants")
-    old_p = store.read(sa.select(t_p.c.mall_id, t_p.c.shop_no, t_p.c.product_no, t_p.c.content_hash, t_p.c.deleted_at)
-                       .where(t_p.c.mall_id == mall_id, t_p.c.shop_no == shop, t_p.c.product_no.in_(nos)))
-    old_v = store.read(sa.select(t_v.c.mall_id, t_v.c.shop_no, t_v.c.variant_code, t_v.c.product_no, t_v.c.content_hash,
-                                 t_v.c.deleted_at)
-                       .where(t_v.c.mall_id == mall_id, t_v.c.shop_no == shop, t_v.c.product_no.in_(nos)))
+    mirror = CatalogRows(store)
+    old_p = mirror.product_hashes(mall_id, shop, nos)
+    old_v = mirror.variant_hashes(mall_id, shop, nos)
     p_changed = _by_hash(products, old_p, ["mall_id", "shop_no", "product_no"])
     v_changed = _by_hash(variants, old_v, ["mall_id", "shop_no", "variant_code"])
     result.skip("unchanged", products.height - p_changed.height)
@@ -340,14 +374,9 @@ def _store_product_page(store: Store, mall_id: str, shop: int, page: Any, result
     with store.transaction() as conn:
         result.stored += store.upsert("cafe24_products", p_changed, conn=conn)
         written_v = store.upsert("cafe24_variants", v_changed, conn=conn)
+        mark_seen(conn, mall_id, shop, nos, now)
         if vanished.height:
-            # An UPDATE, not an upsert: a partial row would trip NOT NULL columns on the INSERT side.
-            marked = conn.execute(
-                t_v.update()
-                .where(t_v.c.mall_id == mall_id, t_v.c.shop_no == shop,
-                       t_v.c.variant_code.in_(vanished["variant_code"].to_list()), t_v.c.deleted_at.is_(None))
-                .values(deleted_at=now)
-            ).rowcount
+            marked = mirror.soft_delete_variants(conn, mall_id, shop, vanished["variant_code"].to_list(), now)
             result.details["variants_deleted"] = result.details.get("variants_deleted", 0) + marked
     result.details["variants_stored"] = result.details.get("variants_stored", 0) + written_v
 
@@ -363,12 +392,11 @@ def _by_hash(frame: pl.DataFrame, stored: pl.DataFrame, keys: list[str]) -> pl.D
 
 def _conclude_full_scan(store: Store, mall_id: str, result: SyncResult, scan: _ScanState, now: datetime) -> None:
     """Soft-delete products (and their variants) that a *complete* scan did not see."""
-    t_p = store.table("cafe24_products")
+    mirror = CatalogRows(store)
     refusals: list[str] = []
     total_live = 0
     for shop, seen in scan.seen_products.items():
-        live = store.read(sa.select(t_p.c.product_no).where(
-            t_p.c.mall_id == mall_id, t_p.c.shop_no == shop, t_p.c.deleted_at.is_(None)))
+        live = mirror.live_product_nos(mall_id, shop)
         total_live += live.height
         expected = scan.expected.get(shop, 0)
         if not seen:
@@ -384,36 +412,28 @@ def _conclude_full_scan(store: Store, mall_id: str, result: SyncResult, scan: _S
         gone = live.filter(~pl.col("product_no").is_in(sorted(seen)))["product_no"].to_list()
         if not gone:
             continue
-        with store.transaction() as conn:
-            result.deleted += conn.execute(
-                t_p.update()
-                .where(t_p.c.mall_id == mall_id, t_p.c.shop_no == shop, t_p.c.product_no.in_(gone),
-                       t_p.c.deleted_at.is_(None))
-                .values(deleted_at=now)
-            ).rowcount
-            t_v = store.table("cafe24_variants")
-            conn.execute(
-                t_v.update()
-                .where(t_v.c.mall_id == mall_id, t_v.c.shop_no == shop, t_v.c.product_no.in_(gone), t_v.c.deleted_at.is_(None))
-                .values(deleted_at=now)
-            )
+        result.deleted += mirror.soft_delete_products(mall_id, shop, gone, now)
     if refusals:
         result.details["deletion_check"] = "refused: incomplete scan (" + "; ".join(refusals) + ")"
     else:
         result.details["deletion_check"] = "complete scan"
-    store.record_sync(mall_id, STREAM_FULL_SCAN, success=not refusals, high_water_mark=now if not refusals else None,
-                      rows=result.fetched, error="; ".join(refusals) or None)
+    store.record_sync(
+        mall_id,
+        STREAM_FULL_SCAN,
+        success=not refusals,
+        high_water_mark=now if not refusals else None,
+        rows=result.fetched,
+        error="; ".join(refusals) or None,
+    )
 
 
 # --------------------------------------------------------------------------- OMS side
 
 
 def _mall_frames(store: Store, mall_id: str) -> dict[str, pl.DataFrame]:
-    t = store.table
-    live_v = store.read(sa.select(t("cafe24_variants")).where(
-        t("cafe24_variants").c.mall_id == mall_id, t("cafe24_variants").c.deleted_at.is_(None)))
-    live_p = store.read(sa.select(t("cafe24_products")).where(
-        t("cafe24_products").c.mall_id == mall_id, t("cafe24_products").c.deleted_at.is_(None)))
+    mirror = CatalogRows(store)
+    live_v = mirror.live_variants(mall_id)
+    live_p = mirror.live_products(mall_id)
     # a variant only counts while its product is live too
     live_v = live_v.join(live_p.select("mall_id", "shop_no", "product_no"), on=["mall_id", "shop_no", "product_no"], how="semi")
     return {
@@ -429,22 +449,20 @@ def link_listings(store: Store, mall_id: str, *, now: datetime | None = None) ->
     """Link one live variant per SKU (oms_listings) and quarantine the rest (sku_conflicts)."""
     now = now or _utcnow()
     result = SyncResult(mall_id, "oms_listings", mode="rebuild")
-    with _Timer(result, None):
+    with Timed(result, None):
         f = _mall_frames(store, mall_id)
         linked = link_skus(f["variants"], f["listings"])
         view = cafe24_view(linked.links, f["variants"], f["products"], f["brands"], f["categories"])
         skus = view["sku"].to_list()
-        existing = _read_master(store, skus)
+        existing = CatalogRows(store).master_rows(skus)
         update = build_master_update(view, existing, f["listings"], mall_id=mall_id, now=now)
         result.fetched = f["variants"].height
         result.skip("unchanged", view.height - update.listings_changed)
         conflicts_written, open_conflicts, resolved = _write_conflicts(store, mall_id, linked.conflicts, now)
-        t_l = store.table("oms_listings")
         with store.transaction() as conn:
             result.stored = store.upsert("oms_listings", update.listings, conn=conn)
             if update.unlinked.height:
-                for sku in update.unlinked["sku"].to_list():
-                    conn.execute(t_l.delete().where(t_l.c.mall_id == mall_id, t_l.c.sku == sku))
+                CatalogRows.unlink(conn, mall_id, update.unlinked["sku"].to_list())
         result.deleted = update.unlinked.height
         by_reason = linked.conflicts.group_by("reason").len().sort("reason") if linked.conflicts.height else None
         result.details.update(
@@ -457,8 +475,14 @@ def link_listings(store: Store, mall_id: str, *, now: datetime | None = None) ->
         not_linked = linked.conflicts.filter(pl.col("reason") != REASON_CAFE24_FLAGGED)
         result.skip("duplicate_sku", not_linked.filter(pl.col("reason") == REASON_DUPLICATE_SKU).height)
         result.skip("missing_sku", not_linked.filter(pl.col("reason") == REASON_MISSING_SKU).height)
-        store.record_sync(mall_id, STREAM_OMS, success=True, rows=result.stored, conn=None,
-                          details={"linked_skus": linked.links.height, "sku_conflicts": open_conflicts})
+        store.record_sync(
+            mall_id,
+            STREAM_OMS,
+            success=True,
+            rows=result.stored,
+            conn=None,
+            details={"linked_skus": linked.links.height, "sku_conflicts": open_conflicts},
+        )
     return result
 
 
@@ -466,24 +490,17 @@ def build_oms_products(store: Store, mall_id: str, *, now: datetime | None = Non
     """Create or refresh `oms_products` rows for the mall's linked SKUs (OMS-owned values kept)."""
     now = now or _utcnow()
     result = SyncResult(mall_id, "oms_products", mode="rebuild")
-    with _Timer(result, None):
+    with Timed(result, None):
         f = _mall_frames(store, mall_id)
         links = f["listings"].select("mall_id", "sku", "shop_no", "product_no", "variant_code")
         view = cafe24_view(links, f["variants"], f["products"], f["brands"], f["categories"])
-        existing = _read_master(store, view["sku"].to_list())
+        existing = CatalogRows(store).master_rows(view["sku"].to_list())
         update = build_master_update(view, existing, f["listings"], mall_id=mall_id, now=now)
         result.fetched = view.height
         result.stored = store.upsert("oms_products", update.products)
         result.skip("unchanged", update.unchanged_skus)
         result.details.update(new_skus=update.new_skus, refreshed_skus=update.refreshed_skus)
     return result
-
-
-def _read_master(store: Store, skus: list[str]) -> pl.DataFrame:
-    t = store.table("oms_products")
-    parts = [store.read(sa.select(t).where(t.c.sku.in_(skus[i:i + KEY_CHUNK]))) for i in range(0, len(skus), KEY_CHUNK)]
-    parts = [p for p in parts if p.height]
-    return pl.concat(parts) if parts else store.read(sa.select(t).where(sa.false()))
 
 
 def _write_conflicts(store: Store, mall_id: str, conflicts: pl.DataFrame, now: datetime) -> tuple[int, int, int]:
@@ -511,11 +528,17 @@ def _write_conflicts(store: Store, mall_id: str, conflicts: pl.DataFrame, now: d
         reopened = pl.col("detected_at").is_null() | pl.col("resolved_at").is_not_null()
         rows = changed.select(
             *current.columns,
-            pl.when(reopened).then(pl.lit(now)).otherwise(pl.col("detected_at")).cast(pl.Datetime("us", "UTC")).alias("detected_at"),
+            pl.when(reopened)
+            .then(pl.lit(now))
+            .otherwise(pl.col("detected_at"))
+            .cast(pl.Datetime("us", "UTC"))
+            .alias("detected_at"),
             pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("resolved_at"),
         )
-        gone = stored.filter(pl.col("resolved_at").is_null()).join(current.select(key), on=key, how="anti").select(
-            *key, pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("resolved_at")
+        gone = (
+            stored.filter(pl.col("resolved_at").is_null())
+            .join(current.select(key), on=key, how="anti")
+            .select(*key, pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("resolved_at"))
         )
     else:
         rows = current.with_columns(
@@ -537,14 +560,11 @@ def snapshot_inventory(store: Store, mall_id: str, snapshot_date: date, *, now: 
     """Write the day's stock per live variant from the mirror (run after a product sync)."""
     now = now or _utcnow()
     result = SyncResult(mall_id, "inventory_snapshots", mode="daily")
-    with _Timer(result, None):
+    with Timed(result, None):
         variants = _mall_frames(store, mall_id)["variants"]
         snap = inventory_snapshot_frame(variants, snapshot_date=snapshot_date, taken_at=now)
         result.fetched = snap.height
-        t = store.table("cafe24_inventory_snapshots")
-        old = store.read(sa.select(t.c.mall_id, t.c.snapshot_date, t.c.variant_code, t.c.quantity, t.c.sku,
-                                   t.c.safety_inventory, t.c.shop_no, t.c.product_no)
-                         .where(t.c.mall_id == mall_id, t.c.snapshot_date == snapshot_date))
+        old = CatalogRows(store).snapshot_rows(mall_id, snapshot_date)
         if old.height:
             cols = ["quantity", "sku", "safety_inventory", "shop_no", "product_no"]
             j = snap.join(old, on=["mall_id", "snapshot_date", "variant_code"], how="left", suffix="_old")
@@ -554,6 +574,12 @@ def snapshot_inventory(store: Store, mall_id: str, snapshot_date: date, *, now: 
         result.skip("unchanged", snap.height - changed.height)
         with store.transaction() as conn:
             result.stored = store.upsert("cafe24_inventory_snapshots", changed, conn=conn)
-            store.record_sync(mall_id, STREAM_INVENTORY, success=True, rows=snap.height,
-                              details={"snapshot_date": snapshot_date.isoformat()}, conn=conn)
+            store.record_sync(
+                mall_id,
+                STREAM_INVENTORY,
+                success=True,
+                rows=snap.height,
+                details={"snapshot_date": snapshot_date.isoformat()},
+                conn=conn,
+            )
     return result

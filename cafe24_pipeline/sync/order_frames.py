@@ -3,29 +3,32 @@
 Timestamps become UTC; each order and item also carries `order_date_kst`, the Korean business
 day analysts group by. Money stays Decimal (polars Decimal(18,2)). Buyer data is not copied at all;
 receiver name/phone/address go only to `cafe24_order_receivers`, the one personal-data table,
-because fulfilment needs them to ship.
+because fulfilment needs them to ship. The raw item JSON kept for audit goes through
+`cafe24.personal.without_personal` (refund account and any buyer/receiver field dropped).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import polars as pl
 
 from cafe24_pipeline.cafe24.models import Order, OrderItem, Receiver
+from cafe24_pipeline.cafe24.personal import without_personal
 
 KST = ZoneInfo("Asia/Seoul")
 MONEY = pl.Decimal(18, 2)
 UTC_TS = pl.Datetime("us", "UTC")
 
-ORDER_SCHEMA: dict[str, pl.DataType] = {
+ORDER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.String,
     "shop_no": pl.Int64,
     "order_id": pl.String,
@@ -49,7 +52,7 @@ ORDER_SCHEMA: dict[str, pl.DataType] = {
     "content_hash": pl.String,
 }
 
-ITEM_SCHEMA: dict[str, pl.DataType] = {
+ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.String,
     "order_item_code": pl.String,
     "shop_no": pl.Int64,
@@ -88,7 +91,7 @@ ITEM_SCHEMA: dict[str, pl.DataType] = {
     "raw": pl.String,
 }
 
-RECEIVER_SCHEMA: dict[str, pl.DataType] = {
+RECEIVER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.String,
     "shop_no": pl.Int64,
     "order_id": pl.String,
@@ -169,7 +172,7 @@ def order_frames(
     ic: dict[str, list[Any]] = {name: [] for name in _ITEM_BUILT}
     receiver_rows: list[tuple[Any, ...]] = []
     dumps = json.dumps
-    encode_raw = _RAW_JSON.encode
+    encode_raw = encode_raw_json
     for order in by_id.values():
         amounts = order.actual_order_amount or order.initial_order_amount or {}
         ordered_us = _epoch_us(order.order_date)
@@ -221,7 +224,7 @@ def order_frames(
             ic["return_date"].append(_epoch_us(item.return_confirmed_date or item.return_request_date))
             ic["exchange_date"].append(_epoch_us(item.exchange_request_date))
             ic["purchaseconfirmation_date"].append(_epoch_us(item.purchaseconfirmation_date))
-            ic["raw"].append(encode_raw(item.raw) if item.raw else None)
+            ic["raw"].append(encode_raw(without_personal(item.raw)) if item.raw else None)
         for receiver in order.receivers:
             receiver_rows.append(_receiver_row(mall_id, order, receiver))
 
@@ -247,9 +250,18 @@ _ITEM_BUILT = [
     if c not in ("mall_id", "order_date_kst", "oms_status", "status_changed_at", "imported_backfill", "synced_at",
                  "content_hash")
 ]  # fmt: skip
-# The same text as json.dumps(raw, ensure_ascii=False, default=str); one encoder for every item
-# (json.dumps with options builds a new encoder per call).
+# json.dumps(raw, ensure_ascii=False, default=str) for what orjson cannot encode (ints beyond 64 bits).
 _RAW_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def encode_raw_json(raw: Any) -> str:
+    """The item's raw JSON as compact UTF-8 text (orjson: about 10x json.dumps)."""
+    try:
+        return orjson.dumps(raw, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return _RAW_JSON.encode(raw)
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
 
@@ -268,14 +280,20 @@ def _money_text(value: Decimal | None) -> str | None:
 
 
 def _columns_frame(
-    columns: dict[str, list[Any]], schema: dict[str, pl.DataType], common: dict[str, Any]
+    columns: Mapping[str, list[Any] | pl.Series],
+    schema: Mapping[str, pl.DataType | type[pl.DataType]],
+    common: Mapping[str, Any],
 ) -> pl.DataFrame:
     """One frame in `schema` order from built columns, batch-wide constants and derived columns."""
     height = len(columns["order_id"])
     series: list[pl.Series] = []
     for name, dtype in schema.items():
-        if name in columns:
-            values = columns[name]
+        values = columns.get(name)
+        if isinstance(values, pl.Series):  # built as a column (order_columns.py)
+            s = values.alias(name)
+            if s.dtype != dtype:
+                s = s.cast(dtype)
+        elif values is not None:
             if dtype == UTC_TS:
                 s = pl.Series(name, values, dtype=pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
             elif dtype == MONEY:
@@ -295,7 +313,7 @@ def _columns_frame(
 _RECEIVER_BUILT = {c: t for c, t in RECEIVER_SCHEMA.items() if c != "synced_at"}
 
 
-def _constant(name: str, value: Any, dtype: pl.DataType, height: int) -> pl.Series:
+def _constant(name: str, value: Any, dtype: pl.DataType | type[pl.DataType], height: int) -> pl.Series:
     """A column holding one value `height` times (converted from Python once, not per row)."""
     if height == 0:
         return pl.Series(name, [], dtype=dtype)

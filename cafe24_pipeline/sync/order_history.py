@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-HISTORY_SCHEMA = {
+HISTORY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.String,
     "shop_no": pl.Int64,
     "order_id": pl.String,
@@ -23,6 +23,7 @@ HISTORY_SCHEMA = {
     "new_status": pl.String,
     "observed_at": pl.Datetime("us", "UTC"),
     "source": pl.String,
+    "transition_key": pl.String,
 }
 
 SOURCES = ("backfill", "poll", "webhook", "push")
@@ -43,12 +44,26 @@ class HistoryDiff:
     history: pl.DataFrame  # rows to append (HISTORY_SCHEMA)
 
 
-STORED_SCHEMA = {
+STORED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "order_item_code": pl.String,
     "order_status": pl.String,
     "status_changed_at": pl.Datetime("us", "UTC"),
     "imported_backfill": pl.Boolean,
 }
+
+
+def transition_key() -> pl.Expr:
+    """`item|old|new|when the old status was first seen`: the identity of one observed change.
+
+    Two syncs that observe the same change (they read the same stored state) build the same key, so
+    the store's unique index keeps one row; a later repeat of the same transition has another
+    "first seen" time and is a new row.
+    """
+    prior = pl.col("_changed_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").fill_null("")
+    return pl.concat_str(
+        [pl.col("order_item_code"), pl.col("_before").fill_null(""), pl.col("order_status").cast(pl.String), prior],
+        separator="|",
+    )
 
 
 def diff_statuses(
@@ -88,9 +103,10 @@ def diff_against(items: pl.DataFrame, stored: pl.DataFrame, *, observed_at: date
     joined = joined.with_columns(changed.alias("_changed"))
     settled = joined.with_columns(
         pl.when(pl.col("_changed")).then(at).otherwise(pl.col("_changed_at").fill_null(at)).alias("status_changed_at"),
-        pl.when(known).then(pl.col("_backfill")).otherwise(pl.col("imported_backfill").fill_null(False)).alias(
-            "imported_backfill"
-        ),
+        pl.when(known)
+        .then(pl.col("_backfill"))
+        .otherwise(pl.col("imported_backfill").fill_null(False))
+        .alias("imported_backfill"),
     ).select([*items.columns, *(c for c in ("status_changed_at", "imported_backfill") if c not in items.columns)])
     history = joined.filter(pl.col("_changed")).select(
         pl.col("mall_id").cast(pl.String),
@@ -101,5 +117,6 @@ def diff_against(items: pl.DataFrame, stored: pl.DataFrame, *, observed_at: date
         pl.col("order_status").cast(pl.String).alias("new_status"),
         at.alias("observed_at"),
         pl.lit(source, dtype=pl.String).alias("source"),
+        transition_key().alias("transition_key"),
     )
     return HistoryDiff(items=settled, history=history)

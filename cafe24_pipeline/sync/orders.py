@@ -11,32 +11,33 @@ Cafe24 has no "updated since" filter for orders (PEERS.md lesson 3), so three pa
 Every batch is written in one transaction: mirror rows, status history (only real changes), receivers,
 and the OMS rows mapped from them (DESIGN.md §6). Upserts on natural keys make repeats harmless,
 and a stream's high-water mark moves only after its rows are committed (also on empty windows),
-never past now − safety_lag (lesson 4). A per-mall lease in `sync_state` keeps two runs for one mall
-from overlapping, whichever way they were started (schedule, UI, CLI).
+never past now − safety_lag (lesson 4). Callers hold the mall's lease (`sync/lease.py`) around every
+run, so two runs for one mall never overlap, whichever way they were started (schedule, UI, CLI).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import polars as pl
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
+from cafe24_pipeline.cafe24.shops import active_shop_nos
 from cafe24_pipeline.cafe24.models import Order, OrderPage, Shop
+from cafe24_pipeline.store.stock_ledger import StockLedger
+from cafe24_pipeline.sync.page_prefetch import prefetched
+from cafe24_pipeline.sync.result import SyncResult
 from cafe24_pipeline.oms.order_mapping import map_orders
 from cafe24_pipeline.oms.status_map import OPEN_CODES
-from cafe24_pipeline.store import Store
-from cafe24_pipeline.store import schema as tables
+from cafe24_pipeline.progress import report as progress_report
+from cafe24_pipeline.store import Store, StoreConnection
+from cafe24_pipeline.store.order_rows import OrderRows
+from cafe24_pipeline.sync.order_columns import raw_order_frames
 from cafe24_pipeline.sync.order_frames import OrderFrames, order_frames
 from cafe24_pipeline.sync.order_history import diff_against
 
@@ -45,7 +46,6 @@ KST = ZoneInfo("Asia/Seoul")
 STREAM_IMPORT = "orders.import"
 STREAM_NEW = "orders.new"
 STREAM_STATUS = "orders.status"
-STREAM_LOCK = "orders.lock"
 
 # Event date types swept for status changes (cafe24-api.md §5.2). pay_date catches N00 → N10.
 STATUS_DATE_TYPES: tuple[str, ...] = (
@@ -80,13 +80,10 @@ class OrdersApi(Protocol):
         date_type: str = "order_date",
         embed: Sequence[str] = ("items",),
         order_status: Sequence[str] | None = None,
+        parse: bool = True,
     ) -> Iterator[OrderPage]: ...
 
-    def get_orders(self, shop_no: int, order_ids: Sequence[str]) -> Iterable[Any]: ...
-
-
-class SyncBusy(RuntimeError):
-    """Another order sync holds this mall's lease: runs for one mall never overlap."""
+    def get_orders(self, shop_no: int, order_ids: Iterable[str], *, embed: Sequence[str] = ("items",)) -> Iterable[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -101,8 +98,13 @@ class OrderSyncConfig:
     open_order_horizon_days: int = 90
     repoll_batch: int = 100
     import_window_days: int = 7
-    lease_ttl: timedelta = timedelta(minutes=30)
     embed: tuple[str, ...] = ("items", "receivers")
+    allocate_stock: bool = True
+    """The OMS's stock follows its orders (oms/allocation.py); False when an external OMS feeds
+    `oms_products` and allocates itself (CAFE24_OMS_STOCK_ALLOCATION=external)."""
+    prefetch_pages: int = 1
+    """Pages fetched and parsed ahead while the current one is written (sync/page_prefetch.py);
+    0 runs fetch, parse and write one after the other (CAFE24_ORDERS_PREFETCH_PAGES)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "OrderSyncConfig":
@@ -140,7 +142,19 @@ class OrderSyncConfig:
             open_order_horizon_days=integer("CAFE24_OPEN_ORDER_HORIZON_DAYS", cls.open_order_horizon_days, 1, 3650),
             repoll_batch=integer("CAFE24_ORDER_REPOLL_BATCH", cls.repoll_batch, 1, 100),
             import_window_days=integer("CAFE24_ORDERS_IMPORT_WINDOW_DAYS", cls.import_window_days, 1, 89),
+            allocate_stock=_allocation_mode(env.get("CAFE24_OMS_STOCK_ALLOCATION")),
+            prefetch_pages=integer("CAFE24_ORDERS_PREFETCH_PAGES", cls.prefetch_pages, 0, 4),
         )
+
+
+def _allocation_mode(raw: str | None) -> bool:
+    mode = (raw or "pipeline").strip().lower()
+    if mode not in ("pipeline", "external"):
+        raise ValueError(f"CAFE24_OMS_STOCK_ALLOCATION must be 'pipeline' or 'external', got {raw!r}")
+    return mode == "pipeline"
+
+
+NOT_FOUND = "not found on Cafe24"
 
 
 @dataclass
@@ -163,30 +177,63 @@ class SyncReport:
     days: list[str] = field(default_factory=list)
     high_water_mark: datetime | None = None
     touched_days: set[str] = field(default_factory=set)  # KST days whose orders this run wrote
+    api_calls: int = 0  # measured around the run by its caller (sync/result.py Timed)
+    rate_limited_429: int = 0
+    duration_s: float = 0.0
 
     def absorb(self, other: "SyncReport") -> None:
-        for name in ("fetched", "stored_orders", "stored_items", "history_rows", "oms_orders", "pages", "windows", "repolled", "unchanged"):
+        for name in (
+            "fetched",
+            "stored_orders",
+            "stored_items",
+            "history_rows",
+            "oms_orders",
+            "pages",
+            "windows",
+            "repolled",
+            "unchanged",
+            "api_calls",
+            "rate_limited_429",
+            "duration_s",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.skipped += other.skipped
         self.unmapped += other.unmapped
         self.days += other.days
         self.touched_days |= other.touched_days
 
+    def to_result(self) -> SyncResult:
+        """The run as the one `SyncResult` every stream reports (orders are the rows; items, status
+        history, OMS orders, pages, windows and re-polls are the stream's own counts)."""
+        result = SyncResult(
+            self.mall_id,
+            self.stream,
+            fetched=self.fetched,
+            stored=self.stored_orders,
+            unchanged=self.unchanged,
+            high_water_mark=self.high_water_mark,
+            api_calls=self.api_calls,
+            rate_limited_429=self.rate_limited_429,
+            duration_s=self.duration_s,
+        )
+        for entry in self.skipped:
+            if entry.get("reason") == NOT_FOUND:
+                result.skip("not_found_on_cafe24")
+            else:  # a record Cafe24 sent that could not be stored: named, with its reason
+                result.add_malformed([{"kind": "order", "id": entry.get("id"), "reason": entry.get("reason")}])
+        result.details.update(
+            stored_items=self.stored_items,
+            history_rows=self.history_rows,
+            oms_orders=self.oms_orders,
+            pages=self.pages,
+            windows=self.windows,
+            repolled=self.repolled,
+            unmapped_items=len(self.unmapped),
+        )
+        return result
+
     def as_metadata(self) -> dict[str, Any]:
-        return {
-            "fetched": self.fetched,
-            "stored_orders": self.stored_orders,
-            "stored_items": self.stored_items,
-            "history_rows": self.history_rows,
-            "oms_orders": self.oms_orders,
-            "pages": self.pages,
-            "windows": self.windows,
-            "repolled": self.repolled,
-            "unchanged": self.unchanged,
-            "skipped": len(self.skipped),
-            "unmapped_items": len(self.unmapped),
-            "high_water_mark": self.high_water_mark.isoformat() if self.high_water_mark else None,
-        }
+        return self.to_result().as_metadata()
 
 
 def utcnow() -> datetime:
@@ -225,52 +272,26 @@ class OrderSync:
         self.store = store
         self.client = client
         self.mall_id = mall_id
-        self.config = config or OrderSyncConfig()
+        self.config = config or OrderSyncConfig.from_env()
         self.clock = clock
         self.on_page = on_page
+        self.order_rows = OrderRows(store, mall_id)
         self._shop_nos: list[int] | None = None
+
+    @property
+    def _api(self) -> OrdersApi:
+        """The client; an OrderSync made without one (re-deriving OMS orders offline) never calls Cafe24."""
+        if self.client is None:
+            raise RuntimeError(f"this order sync of mall {self.mall_id} has no Cafe24 client (offline re-map only)")
+        return self.client
 
     # --- shops --------------------------------------------------------------------------------
 
     def shop_nos(self) -> list[int]:
         """Every active shop of the mall: list endpoints default to shop 1 and would hide the rest."""
         if self._shop_nos is None:
-            shops = self.client.list_shops()
-            active = sorted({s.shop_no for s in shops if s.active is not False})
-            self._shop_nos = active or [1]
+            self._shop_nos = active_shop_nos(self._api.list_shops())
         return self._shop_nos
-
-    # --- lease ------------------------------------------------------------------------------
-
-    @contextmanager
-    def lease(self) -> Iterator[None]:
-        """Hold the mall's order-sync lease for the duration; SyncBusy if another live run has it.
-
-        A lease left by a killed process is taken over when it expired or when its owner was a
-        process on this host that no longer exists, so a kill never blocks the next run for long.
-        """
-        owner = {"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex}
-        now = self.clock()
-        with self.store.transaction(lock=f"orders:{self.mall_id}") as conn:
-            state = self.store.get_sync_state(self.mall_id, STREAM_LOCK, conn=conn)
-            held = json.loads(state.details) if state and state.details else None
-            if held and held.get("token") and not _lease_stale(held, now):
-                raise SyncBusy(
-                    f"an order sync for mall {self.mall_id} is already running "
-                    f"(pid {held.get('pid')} on {held.get('host')}, since {held.get('since')})"
-                )
-            owner.update(since=now.isoformat(), expires=(now + self.config.lease_ttl).isoformat())
-            self.store.record_sync(self.mall_id, STREAM_LOCK, success=True, details=owner, at=now, conn=conn)
-        try:
-            yield
-        finally:
-            with self.store.transaction(lock=f"orders:{self.mall_id}") as conn:
-                state = self.store.get_sync_state(self.mall_id, STREAM_LOCK, conn=conn)
-                held = json.loads(state.details) if state and state.details else None
-                if held and held.get("token") == owner["token"]:
-                    self.store.record_sync(
-                        self.mall_id, STREAM_LOCK, success=True, details={"released": self.clock().isoformat()}, conn=conn
-                    )
 
     # --- import ---------------------------------------------------------------------------------
 
@@ -303,21 +324,40 @@ class OrderSync:
             raise ValueError(f"--since {first_day} is in the future (today is {today} KST)")
         state = self.store.get_sync_state(self.mall_id, STREAM_IMPORT)
         details = json.loads(state.details) if state and state.details else {}
-        resuming = bool(details.get("started")) and not details.get("complete") and details.get("first_day") == first_day.isoformat()
+        resuming = (
+            bool(details.get("started")) and not details.get("complete") and details.get("first_day") == first_day.isoformat()
+        )
         started = datetime.fromisoformat(details["started"]) if resuming else now
-        newest = date.fromisoformat(details["oldest_done"]) - timedelta(days=1) if resuming and details.get("oldest_done") else today
+        newest = (
+            date.fromisoformat(details["oldest_done"]) - timedelta(days=1) if resuming and details.get("oldest_done") else today
+        )
         report = SyncReport(self.mall_id, STREAM_IMPORT)
         days = [newest - timedelta(days=i) for i in range((newest - first_day).days + 1)]
-        runs = ([(today, today)] + day_runs(days[1:], self.config.import_window_days)) if newest == today else day_runs(days, self.config.import_window_days)
+        runs = (
+            ([(today, today)] + day_runs(days[1:], self.config.import_window_days))
+            if newest == today
+            else day_runs(days, self.config.import_window_days)
+        )
+        done = 0
         for run_newest, run_oldest in runs:
             progress = {"started": started.isoformat(), "first_day": first_day.isoformat(), "oldest_done": run_oldest.isoformat()}
             report.absorb(self._import_window(run_oldest, run_newest, source="backfill", progress=progress))
+            done += (run_newest - run_oldest).days + 1
+            progress_report(f"order days of {self.mall_id}", done, len(days))
         mark = started - self.config.safety_lag
         with self.store.transaction() as conn:
             self.store.record_sync(
-                self.mall_id, STREAM_IMPORT, success=True, high_water_mark=mark, rows=report.stored_orders,
-                details={"started": started.isoformat(), "first_day": first_day.isoformat(), "complete": True,
-                         "resumed": resuming},
+                self.mall_id,
+                STREAM_IMPORT,
+                success=True,
+                high_water_mark=mark,
+                rows=report.stored_orders,
+                details={
+                    "started": started.isoformat(),
+                    "first_day": first_day.isoformat(),
+                    "complete": True,
+                    "resumed": resuming,
+                },
                 conn=conn,
             )
             for stream in (STREAM_NEW, STREAM_STATUS):
@@ -332,10 +372,11 @@ class OrderSync:
         report = SyncReport(self.mall_id, STREAM_IMPORT, windows=1)
         report.days = [(oldest + timedelta(days=i)).isoformat() for i in range((newest - oldest).days + 1)]
         for shop_no in self.shop_nos():
-            for page in self.client.iter_orders(shop_no, oldest, newest, date_type="order_date", embed=self.config.embed):
+            pages = self._api.iter_orders(shop_no, oldest, newest, date_type="order_date", embed=self.config.embed, parse=False)
+            for _page, (counted, frames) in self._prefetched(pages, imported_backfill=source == "backfill"):
                 report.pages += 1
-                frames = self._page_frames(page, report, imported_backfill=source == "backfill")
-                with self.store.transaction() as conn:
+                report.absorb(counted)
+                with self.store.transaction(bulk=True) as conn:
                     self._write(frames, report, source=source, conn=conn)
                 if self.on_page:
                     self.on_page(report)
@@ -380,18 +421,7 @@ class OrderSync:
 
     def _repoll_open_orders(self, report: SyncReport, *, exclude: set[tuple[int, str]], now: datetime) -> None:
         horizon = now - timedelta(days=self.config.open_order_horizon_days)
-        items = tables.cafe24_order_items
-        stmt = (
-            sa.select(items.c.shop_no, items.c.order_id)
-            .where(
-                items.c.mall_id == self.mall_id,
-                items.c.order_status.in_(sorted(OPEN_CODES)),
-                items.c.order_date >= horizon,
-            )
-            .distinct()
-            .order_by(items.c.shop_no, items.c.order_id)
-        )
-        open_orders = self.store.read(stmt)
+        open_orders = self.order_rows.open_orders(OPEN_CODES, horizon)
         by_shop: dict[int, list[str]] = {}
         for shop_no, order_id in open_orders.iter_rows():
             if (shop_no, order_id) not in exclude:
@@ -400,7 +430,7 @@ class OrderSync:
         for shop_no, ids in by_shop.items():
             for i in range(0, len(ids), size):
                 batch = ids[i : i + size]
-                orders = list(self._orders_of(self.client.get_orders(shop_no, batch, embed=self.config.embed), report))
+                orders = list(self._orders_of(self._api.get_orders(shop_no, batch, embed=self.config.embed), report))
                 report.pages += 1
                 report.repolled += len(batch)
                 frames = self._records_frames(orders, report, imported_backfill=False)
@@ -408,6 +438,29 @@ class OrderSync:
                     self._write(frames, report, source="poll", conn=conn)
                 if self.on_page:
                     self.on_page(report)
+
+    # --- targeted re-fetch (webhooks) -----------------------------------------------------------
+
+    def refetch_orders(self, shop_no: int, order_ids: Sequence[str], *, source: str = "webhook") -> SyncReport:
+        """Re-read these orders of one shop by id (batches of `repoll_batch`) and write them exactly as
+        the polls do (same frames, same `_write`); no high-water mark moves. Ids Cafe24 does not return
+        are reported in `skipped` ("not found on Cafe24")."""
+        report = SyncReport(self.mall_id, "orders.refetch")
+        wanted = sorted({str(i).strip() for i in order_ids if str(i).strip()})
+        size = self.config.repoll_batch
+        for start in range(0, len(wanted), size):
+            batch = wanted[start : start + size]
+            orders = list(self._orders_of(self._api.get_orders(shop_no, batch, embed=self.config.embed), report))
+            report.pages += 1
+            report.repolled += len(batch)
+            returned = {o.order_id for o in orders}
+            report.skipped += [{"id": i, "reason": NOT_FOUND} for i in batch if i not in returned]
+            frames = self._records_frames(orders, report, imported_backfill=False)
+            with self.store.transaction() as conn:
+                self._write(frames, report, source=source, conn=conn)
+            if self.on_page:
+                self.on_page(report)
+        return report
 
     # --- OMS re-map -------------------------------------------------------------------------------
 
@@ -417,33 +470,30 @@ class OrderSync:
         Used by the `oms/orders` asset: after OMS stock changes, Partial orders can become New.
         """
         report = SyncReport(self.mall_id, "oms.orders", days=sorted(d.isoformat() for d in days))
-        o, i = tables.cafe24_orders, tables.cafe24_order_items
         with self.store.transaction() as conn:
-            orders = self.store.read(sa.select(o).where(o.c.mall_id == self.mall_id, o.c.order_date_kst.in_(list(days))), conn=conn)
+            orders = self.order_rows.orders_of_days(conn, days)
             if orders.height == 0:
                 return report
             ids = orders["order_id"].to_list()
-            items = self.store.read(sa.select(i).where(i.c.mall_id == self.mall_id, i.c.order_id.in_(ids)), conn=conn)
+            items = self.order_rows.items_of_orders(conn, ids)
             now = self.clock()
             mapping = map_orders(
-                orders, items,
-                stock_by_sku=self._stock(items["sku"].drop_nulls().unique().to_list(), conn),
-                current_items=self._oms_items(ids, conn), current_created_at=self._oms_created(ids, conn), now=now,
+                orders,
+                items,
+                stock_by_sku=self._stock(items, conn),
+                current_items=self.order_rows.oms_items(conn, ids),
+                current_created_at=self.order_rows.oms_created(conn, ids),
+                now=now,
             )
             self.store.upsert("oms_orders", mapping.orders, conn=conn)
             self.store.upsert("oms_order_items", mapping.items, conn=conn)
+            self._allocate(mapping.items, orders, conn, now)
             changed = [
-                {"c": code, "s": mapping.item_oms_status.get(code)}
+                (code, mapping.item_oms_status.get(code))
                 for code, current in items.select("order_item_code", "oms_status").iter_rows()
                 if mapping.item_oms_status.get(code) != current
             ]
-            if changed:
-                conn.execute(
-                    sa.update(i)
-                    .where(i.c.mall_id == self.mall_id, i.c.order_item_code == sa.bindparam("c"))
-                    .values(oms_status=sa.bindparam("s")),
-                    changed,
-                )
+            self.order_rows.set_item_oms_statuses(conn, changed)
         report.oms_orders = mapping.orders.height
         report.unmapped = mapping.unmapped
         return report
@@ -457,15 +507,19 @@ class OrderSync:
         for date_type, start, end in windows:
             for shop_no in self.shop_nos():
                 report.windows += 1
-                pages = self.client.iter_orders(
-                    shop_no, start.astimezone(KST).date(), end.astimezone(KST).date(),
-                    date_type=date_type, embed=self.config.embed,
+                pages = self._api.iter_orders(
+                    shop_no,
+                    start.astimezone(KST).date(),
+                    end.astimezone(KST).date(),
+                    date_type=date_type,
+                    embed=self.config.embed,
+                    parse=False,
                 )
-                for page in pages:
+                for _page, (counted, frames) in self._prefetched(pages, imported_backfill=False):
                     report.pages += 1
-                    frames = self._page_frames(page, report, imported_backfill=False)
+                    report.absorb(counted)
                     seen.update((shop_no, oid) for oid in frames.order_ids)
-                    with self.store.transaction() as conn:
+                    with self.store.transaction(bulk=True) as conn:
                         self._write(frames, report, source=source, conn=conn)
                     if self.on_page:
                         self.on_page(report)
@@ -480,8 +534,13 @@ class OrderSync:
             if current is not None and current.high_water_mark is not None and current.high_water_mark > mark:
                 mark = current.high_water_mark  # never move backwards
             self.store.record_sync(
-                self.mall_id, stream, success=True, high_water_mark=mark, rows=report.stored_orders,
-                details=report.as_metadata() | {"skipped": report.skipped[:20]}, conn=conn,
+                self.mall_id,
+                stream,
+                success=True,
+                high_water_mark=mark,
+                rows=report.stored_orders,
+                details=report.as_metadata() | {"skipped": report.skipped[:20]},
+                conn=conn,
             )
         report.high_water_mark = mark
 
@@ -489,7 +548,29 @@ class OrderSync:
         """Note a failed run in sync_state (the mark stays where it was)."""
         self.store.record_sync(self.mall_id, stream, success=False, error=f"{type(error).__name__}: {error}"[:500])
 
+    def _prefetched(
+        self, pages: Iterable[OrderPage], *, imported_backfill: bool
+    ) -> Iterator[tuple[OrderPage, tuple[SyncReport, OrderFrames]]]:
+        """The pages with their frames, the next page fetched and parsed while the caller writes this one;
+        each page's counts (fetched, skipped) come in a report of its own for the caller to absorb."""
+
+        def build(page: OrderPage) -> tuple[SyncReport, OrderFrames]:
+            counted = SyncReport(self.mall_id, "page")
+            return counted, self._page_frames(page, counted, imported_backfill=imported_backfill)
+
+        return prefetched(pages, build, ahead=self.config.prefetch_pages)
+
     def _page_frames(self, page: OrderPage, report: SyncReport, *, imported_backfill: bool) -> OrderFrames:
+        if getattr(page, "raw", False):
+            # raw JSON objects: read column by column, irregular orders through Order.from_api (order_columns.py)
+            built = raw_order_frames(
+                self.mall_id, page.records, shop_no=page.shop_no, synced_at=self.clock(), imported_backfill=imported_backfill
+            )
+            report.fetched += len(page.records) - len(built.issues)  # as the typed route counts them
+            for issue in built.issues:
+                report.skipped.append({"id": str(getattr(issue, "record_id", "")), "reason": str(issue)})
+            report.skipped += built.skipped
+            return built.frames
         for issue in page.issues:
             report.skipped.append({"id": str(getattr(issue, "record_id", "")), "reason": str(issue)})
         return self._records_frames(list(page.records), report, imported_backfill=imported_backfill)
@@ -517,7 +598,7 @@ class OrderSync:
                     report.skipped.append({"id": str(getattr(issue, "record_id", "")), "reason": str(issue)})
                 yield from entry.records
 
-    def _write(self, frames: OrderFrames, report: SyncReport, *, source: str, conn: sa.Connection) -> None:
+    def _write(self, frames: OrderFrames, report: SyncReport, *, source: str, conn: StoreConnection) -> None:
         """Write one batch: mirror, receivers, history, OMS; all in the caller's transaction.
 
         Orders whose content (order and every item, by content hash) is unchanged and fully mapped are
@@ -527,24 +608,10 @@ class OrderSync:
         """
         if frames.orders.height == 0:
             return
-        o, i = tables.cafe24_orders, tables.cafe24_order_items
         ids = frames.order_ids
-        # shop_no narrows the reads to the primary key (mall_id, shop_no, order_id): by order_id alone
-        # the database walks every order of the mall, once per page (quadratic over an import).
         shops = sorted(frames.orders["shop_no"].unique().to_list())
-        stored_orders = self.store.read(
-            sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash, o.c.imported_backfill).where(
-                o.c.mall_id == self.mall_id, o.c.shop_no.in_(shops), self._among(o.c.order_id, ids)
-            ),
-            conn=conn,
-        )
-        stored_items = self.store.read(
-            sa.select(
-                i.c.order_id, i.c.order_item_code, i.c.content_hash, i.c.oms_status, i.c.order_status,
-                i.c.status_changed_at, i.c.imported_backfill,
-            ).where(i.c.mall_id == self.mall_id, self._among(i.c.order_id, ids)),
-            conn=conn,
-        )  # fmt: skip
+        stored_orders = self.order_rows.stored_orders(conn, shops, ids)
+        stored_items = self.order_rows.stored_items(conn, ids)
         frames = self._only_changed(frames, report, stored_orders, stored_items, conn)
         if frames.orders.height == 0:
             return
@@ -558,21 +625,20 @@ class OrderSync:
         items = diff.items
         orders = self._keep_backfill_flag(frames.orders, stored_orders)
 
-        oms_current = self._oms_items(order_ids, conn)
-        created = self._oms_created(order_ids, conn)
-        stock = self._stock(items["sku"].drop_nulls().unique().to_list(), conn)
-        mapping = map_orders(
-            orders, items, stock_by_sku=stock, current_items=oms_current, current_created_at=created, now=now
-        )
+        oms_current = self.order_rows.oms_items(conn, order_ids)
+        created = self.order_rows.oms_created(conn, order_ids)
+        stock = self._stock(items, conn)
+        mapping = map_orders(orders, items, stock_by_sku=stock, current_items=oms_current, current_created_at=created, now=now)
         items = items.with_columns(_oms_status_column(items, mapping.item_oms_status))
         self.store.upsert("cafe24_orders", orders, conn=conn)
         self.store.upsert("cafe24_order_items", items, conn=conn)
         report.stored_orders += orders.height
         report.stored_items += items.height
         self.store.upsert("cafe24_order_receivers", frames.receivers, conn=conn)
-        report.history_rows += self.store.append("cafe24_order_status_history", diff.history, conn=conn)
+        report.history_rows += self.store.append_history(diff.history, conn=conn)
         self.store.upsert("oms_orders", mapping.orders, conn=conn)
         self.store.upsert("oms_order_items", mapping.items, conn=conn)
+        self._allocate(mapping.items, orders, conn, now)
         report.oms_orders += mapping.orders.height
         report.unmapped += mapping.unmapped
         report.touched_days.update(d.isoformat() for d in orders["order_date_kst"].drop_nulls().unique().to_list())
@@ -583,7 +649,7 @@ class OrderSync:
         report: SyncReport,
         stored_orders: pl.DataFrame,
         stored_items: pl.DataFrame,
-        conn: sa.Connection,
+        conn: StoreConnection,
     ) -> OrderFrames:
         """The batch without the orders the store already holds exactly (order, items, receivers, mapped)."""
         if stored_orders.height == 0:
@@ -608,14 +674,8 @@ class OrderSync:
         ).get_column("order_id")
         unmapped_then = stored_items.filter(pl.col("oms_status").is_null()).get_column("order_id")
         # 4. receivers carry no hash: compare their fields (an address edit must reach fulfilment)
-        r = tables.cafe24_order_receivers
         fields = [c for c in frames.receivers.columns if c not in ("mall_id", "synced_at")]
-        receivers_then = self.store.read(
-            sa.select(*[r.c[c] for c in fields]).where(
-                r.c.mall_id == self.mall_id, r.c.shop_no.in_(shops), self._among(r.c.order_id, ids)
-            ),
-            conn=conn,
-        ).select(fields)
+        receivers_then = self.order_rows.stored_receivers(conn, shops, ids, fields).select(fields)
         receivers_now = frames.receivers.select(fields)
         receivers_then = receivers_then.cast(dict(receivers_now.schema))  # type: ignore[arg-type]
         receivers_changed = pl.concat([
@@ -628,60 +688,41 @@ class OrderSync:
         report.unchanged += frames.orders.height - changed_orders.height
         if changed_orders.height == frames.orders.height:
             return frames
-        return OrderFrames(
-            orders=changed_orders, items=frames.items.filter(keep), receivers=frames.receivers.filter(keep)
-        )
+        return OrderFrames(orders=changed_orders, items=frames.items.filter(keep), receivers=frames.receivers.filter(keep))
 
     def _keep_backfill_flag(self, orders: pl.DataFrame, stored_orders: pl.DataFrame) -> pl.DataFrame:
         """An order keeps the `imported_backfill` flag of its first import."""
         if stored_orders.height == 0:
             return orders
-        first = stored_orders.select(
-            "shop_no", "order_id", pl.col("imported_backfill").fill_null(False).alias("_first")
-        )
+        first = stored_orders.select("shop_no", "order_id", pl.col("imported_backfill").fill_null(False).alias("_first"))
         return (
             orders.join(first, on=["shop_no", "order_id"], how="left", maintain_order="left")
-            .with_columns(
-                pl.coalesce(pl.col("_first"), pl.col("imported_backfill")).cast(pl.Boolean).alias("imported_backfill")
-            )
+            .with_columns(pl.coalesce(pl.col("_first"), pl.col("imported_backfill")).cast(pl.Boolean).alias("imported_backfill"))
             .drop("_first")
         )
 
-    def _oms_items(self, order_ids: list[str], conn: sa.Connection) -> pl.DataFrame:
-        t = tables.oms_order_items
-        return self.store.read(
-            sa.select(
-                t.c.order_item_code, t.c.status, t.c.created_at, t.c.status_changed_at, t.c.shipping_code,
-                t.c.tracking_number, t.c.carrier, t.c.shipped_at, t.c.delivered_at,
-            ).where(
-                t.c.mall_id == self.mall_id, self._among(t.c.order_id, order_ids)
-            ),
-            conn=conn,
-        )
-
-    def _oms_created(self, order_ids: list[str], conn: sa.Connection) -> pl.DataFrame:
-        t = tables.oms_orders
-        return self.store.read(
-            sa.select(t.c.order_id, t.c.created_at).where(t.c.mall_id == self.mall_id, self._among(t.c.order_id, order_ids)),
-            conn=conn,
-        )
-
-    def _among(self, column: sa.ColumnElement[str], values: list[str]) -> sa.ColumnElement[bool]:
-        """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of 1,000
-        (a page's ids), which spares SQLAlchemy and the server a new 1,000-parameter statement per page."""
-        if self.store.dialect == "postgresql":
-            return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String)))
-        return column.in_(values)
-
-    def _stock(self, skus: list[str], conn: sa.Connection) -> dict[str, int]:
+    def _stock(self, items: pl.DataFrame, conn: StoreConnection) -> dict[str, int]:
+        """OMS stock per SKU of these items, for New vs Partial: what is free plus what these items
+        already took (an allocated New order stays New when its own units left the free stock)."""
+        skus = items["sku"].drop_nulls().unique().to_list()
         if not skus:
             return {}
-        t = tables.oms_products
-        rows = self.store.read(
-            sa.select(t.c.sku, t.c.stock).where(self._among(t.c.sku, skus), t.c.deleted == sa.false(), t.c.active == sa.true()),
-            conn=conn,
+        rows = self.order_rows.oms_stock(conn, skus)
+        stock = {sku: int(stock) for sku, stock in rows.iter_rows()}
+        if self.config.allocate_stock:
+            for sku, units in StockLedger(self.store).held_units(conn, self.mall_id, items["order_item_code"].to_list()).items():
+                if sku in stock:
+                    stock[sku] += units
+        return stock
+
+    def _allocate(self, oms_items: pl.DataFrame, orders: pl.DataFrame, conn: StoreConnection, now: datetime) -> None:
+        """Take OMS stock for accepted items and give it back for cancelled ones (oms/allocation.py)."""
+        if not self.config.allocate_stock or oms_items.height == 0:
+            return
+        dated = oms_items.select("order_id", "order_item_code", "sku", "quantity", "status").join(
+            orders.select("order_id", "order_date").unique("order_id"), on="order_id", how="left"
         )
-        return {sku: int(stock) for sku, stock in rows.iter_rows()}
+        StockLedger(self.store).apply(conn, self.mall_id, dated, at=now)
 
 
 def _oms_status_column(items: pl.DataFrame, item_oms_status: dict[str, str | None]) -> pl.Series:
@@ -691,24 +732,3 @@ def _oms_status_column(items: pl.DataFrame, item_oms_status: dict[str, str | Non
         schema={"order_item_code": pl.String, "oms_status": pl.String},
     )
     return items.select("order_item_code").join(lookup, on="order_item_code", how="left", maintain_order="left")["oms_status"]
-
-
-def _lease_stale(held: dict[str, Any], now: datetime) -> bool:
-    expires = held.get("expires")
-    if expires and datetime.fromisoformat(expires) <= now:
-        return True
-    if held.get("host") == socket.gethostname() and isinstance(held.get("pid"), int):
-        return not _pid_alive(held["pid"])
-    return False
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

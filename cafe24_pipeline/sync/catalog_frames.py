@@ -22,7 +22,7 @@ MONEY = pl.Decimal(18, 2)
 UTC_TS = pl.Datetime("us", "UTC")
 DEFAULT_VARIANT_SUFFIX = "000A"
 
-CATEGORY_COLUMNS = {
+CATEGORY_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.Utf8,
     "shop_no": pl.Int64,
     "category_no": pl.Int64,
@@ -38,7 +38,7 @@ CATEGORY_COLUMNS = {
     "deleted_at": UTC_TS,
     "synced_at": UTC_TS,
 }
-BRAND_COLUMNS = {
+BRAND_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.Utf8,
     "shop_no": pl.Int64,
     "brand_code": pl.Utf8,
@@ -51,7 +51,7 @@ BRAND_COLUMNS = {
     "deleted_at": UTC_TS,
     "synced_at": UTC_TS,
 }
-PRODUCT_COLUMNS = {
+PRODUCT_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.Utf8,
     "shop_no": pl.Int64,
     "product_no": pl.Int64,
@@ -76,7 +76,7 @@ PRODUCT_COLUMNS = {
     "content_hash": pl.Utf8,
     "raw": pl.Utf8,
 }
-VARIANT_COLUMNS = {
+VARIANT_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.Utf8,
     "shop_no": pl.Int64,
     "variant_code": pl.Utf8,
@@ -98,7 +98,7 @@ VARIANT_COLUMNS = {
     "content_hash": pl.Utf8,
     "raw": pl.Utf8,
 }
-SNAPSHOT_COLUMNS = {
+SNAPSHOT_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "mall_id": pl.Utf8,
     "snapshot_date": pl.Date,
     "shop_no": pl.Int64,
@@ -109,6 +109,18 @@ SNAPSHOT_COLUMNS = {
     "safety_inventory": pl.Int64,
     "taken_at": UTC_TS,
 }
+
+
+def has_options(product: Product) -> bool | None:
+    """Whether the product has options. Cafe24's product list does not carry `has_option` (the
+    documented GET /products example has no such field), so it is read off the embedded variants:
+    a product without options has only its default variant (product code + "000A") and no options."""
+    if product.has_option is not None:
+        return product.has_option
+    if not product.variants:
+        return None
+    default = f"{product.product_code}{DEFAULT_VARIANT_SUFFIX}" if product.product_code else None
+    return any(v.options for v in product.variants) or any(v.variant_code != default for v in product.variants)
 
 
 def derive_sku(
@@ -124,12 +136,7 @@ def derive_sku(
     if code:
         return code
     product_sku = (custom_product_code or "").strip()
-    if (
-        product_sku
-        and has_option is not True
-        and product_code
-        and variant_code == f"{product_code}{DEFAULT_VARIANT_SUFFIX}"
-    ):
+    if product_sku and has_option is not True and product_code and variant_code == f"{product_code}{DEFAULT_VARIANT_SUFFIX}":
         return product_sku
     return None
 
@@ -209,7 +216,7 @@ def _product_row(mall_id: str, p: Product, synced_at: datetime) -> dict:
         "display": p.display,
         "selling": p.selling,
         "sold_out": p.sold_out,
-        "has_option": p.has_option,
+        "has_option": has_options(p),
         "brand_code": p.brand_code,
         "category_nos": _json(sorted({c.category_no for c in p.categories})),
         "image_url": p.first_image,
@@ -241,7 +248,7 @@ def _variant_row(mall_id: str, product: Product, v: Variant, synced_at: datetime
             variant_code=v.variant_code,
             product_code=product.product_code,
             custom_product_code=product.custom_product_code,
-            has_option=product.has_option,
+            has_option=has_options(product),
         ),
         "custom_variant_code": v.custom_variant_code,
         "duplicated_custom_variant_code": v.duplicated_custom_variant_code,
@@ -275,9 +282,7 @@ def option_values_expr(options_col: str = "options") -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
-def inventory_snapshot_frame(
-    variants: pl.DataFrame, *, snapshot_date: date, taken_at: datetime
-) -> pl.DataFrame:
+def inventory_snapshot_frame(variants: pl.DataFrame, *, snapshot_date: date, taken_at: datetime) -> pl.DataFrame:
     """Stock per live variant for one KST day, from the variant mirror (one row per variant)."""
     live = variants.filter(pl.col("deleted_at").is_null()) if "deleted_at" in variants.columns else variants
     if "safety_inventory" not in live.columns:
