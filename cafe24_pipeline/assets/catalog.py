@@ -12,8 +12,6 @@ definition, so it cannot name the mall); per-mall serialisation comes from the r
 rate governor remains the real guard against 429s.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,13 +19,14 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 import polars as pl
-import sqlalchemy as sa
 
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
 from cafe24_pipeline.resources.store import StoreResource
-from cafe24_pipeline.cafe24.errors import NotConnected, ReauthRequired
+from cafe24_pipeline.assets.describe import row_count_metadata
+from cafe24_pipeline.assets.mall_work import mall_client
 from cafe24_pipeline.partitions import mall_inventory_day_partitions, malls_partitions
 from cafe24_pipeline.store import Store
+from cafe24_pipeline.store.queries import live_row_count
 from cafe24_pipeline.sync import catalog as sync
 
 API_POOL = "cafe24_api"
@@ -44,17 +43,7 @@ OMS_PRODUCTS = dg.AssetKey(["oms", "products"])
 PRODUCT_SYNC_OP = "cafe24_products_and_variants"
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-PERMANENT = (NotConnected, ReauthRequired, sync.CatalogSyncError, ValueError)  # ValueError: bad config or data
-
-
-@contextmanager
-def _no_retry_for_permanent_errors() -> Iterator[None]:
-    """A mall that is not connected, needs re-consent, or returned a suspicious empty scan will not
-    heal by retrying in seconds: fail at once (with the actionable message) instead."""
-    try:
-        yield
-    except PERMANENT as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+PERMANENT = (sync.CatalogSyncError, ValueError)  # besides mall_work.PERMANENT; ValueError: bad config or data
 
 
 class ProductSyncConfig(dg.Config):
@@ -74,8 +63,6 @@ def _metadata(result: sync.SyncResult, table: str, *, row_count: int | None = No
     meta["dagster/table_name"] = table
     if row_count is not None:
         meta["dagster/partition_row_count"] = row_count
-    if result.issues:
-        meta["malformed_records"] = dg.MetadataValue.json(result.issues[:50])
     return meta
 
 
@@ -86,12 +73,7 @@ def _md_value(value: object) -> object:
 
 
 def _live_rows(store: Store, table: str, mall_id: str) -> int:
-    t = store.table(table)
-    stmt = sa.select(sa.func.count()).select_from(t).where(t.c.mall_id == mall_id)
-    if "deleted_at" in t.c:
-        stmt = stmt.where(t.c.deleted_at.is_(None))
-    with store.engine.connect() as conn:
-        return int(conn.execute(stmt).scalar_one())
+    return live_row_count(store, table, mall_id)
 
 
 def _mirror_asset(key: dg.AssetKey, table: str, sync_step, description: str) -> dg.AssetsDefinition:  # noqa: ANN001
@@ -109,16 +91,23 @@ def _mirror_asset(key: dg.AssetKey, table: str, sync_step, description: str) -> 
     def _mirror(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
         mall = context.partition_key
         db = store.get_store()
-        with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
+        with mall_client(context, db, cafe24, mall, key.to_user_string(), *PERMANENT) as client:
             result = sync_step(db, client, mall)
         context.log.info(result.summary())
-        return dg.MaterializeResult(metadata=_metadata(result, table, row_count=_live_rows(db, table, mall)))
+        return dg.MaterializeResult(
+            metadata={
+                **row_count_metadata(db, key, mall_id=mall),
+                **_metadata(result, table, row_count=_live_rows(db, table, mall)),
+            }
+        )
 
     return _mirror
 
 
 cafe24_categories = _mirror_asset(
-    CATEGORIES, "cafe24_categories", sync.sync_categories,
+    CATEGORIES,
+    "cafe24_categories",
+    sync.sync_categories,
     "Category tree of every shop of the mall (depth, parent, root, full path, attributes).",
 )
 cafe24_brands = _mirror_asset(BRANDS, "cafe24_brands", sync.sync_brands, "Brands of every shop of the mall.")
@@ -127,20 +116,30 @@ cafe24_brands = _mirror_asset(BRANDS, "cafe24_brands", sync.sync_brands, "Brands
 @dg.multi_asset(
     name=PRODUCT_SYNC_OP,
     specs=[
-        dg.AssetSpec(PRODUCTS, group_name=GROUP, kinds={"cafe24", "sql"},
-                     description="Products of every shop (prices, display/selling, brand, categories, first image, dates); soft-deleted after a complete scan misses them."),
-        dg.AssetSpec(VARIANTS, group_name=GROUP, kinds={"cafe24", "sql"},
-                     description="Variants with SKU (custom_variant_code, or the single product's code), options, additional amount and stock."),
+        dg.AssetSpec(
+            PRODUCTS,
+            group_name=GROUP,
+            kinds={"cafe24", "sql"},
+            description="Products of every shop (prices, display/selling, brand, categories, first image, dates); soft-deleted after a complete scan misses them.",
+        ),
+        dg.AssetSpec(
+            VARIANTS,
+            group_name=GROUP,
+            kinds={"cafe24", "sql"},
+            description="Variants with SKU (custom_variant_code, or the single product's code), options, additional amount and stock.",
+        ),
     ],
     partitions_def=malls_partitions,
     pool=API_POOL,
     retry_policy=RETRY,
 )
-def cafe24_products_and_variants(context: AssetExecutionContext, config: ProductSyncConfig, store: StoreResource, cafe24: Cafe24Resource):
+def cafe24_products_and_variants(
+    context: AssetExecutionContext, config: ProductSyncConfig, store: StoreResource, cafe24: Cafe24Resource
+):
     """One API scan fills both tables (variants are embedded in the product pages)."""
     mall = context.partition_key
     db = store.get_store()
-    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
+    with mall_client(context, db, cafe24, mall, "cafe24/products", *PERMANENT) as client:
         result = sync.sync_products(
             db,
             client,
@@ -154,7 +153,10 @@ def cafe24_products_and_variants(context: AssetExecutionContext, config: Product
     d = result.details
     yield dg.MaterializeResult(
         asset_key=PRODUCTS,
-        metadata=_metadata(result, "cafe24_products", row_count=_live_rows(db, "cafe24_products", mall)),
+        metadata={
+            **row_count_metadata(db, PRODUCTS, mall_id=mall),
+            **_metadata(result, "cafe24_products", row_count=_live_rows(db, "cafe24_products", mall)),
+        },
     )
     variant_meta = {
         "mall_id": mall,
@@ -167,6 +169,7 @@ def cafe24_products_and_variants(context: AssetExecutionContext, config: Product
         "api_calls": result.api_calls,
         "duration_s": round(result.duration_s, 3),
         "dagster/table_name": "cafe24_variants",
+        **row_count_metadata(db, VARIANTS, mall_id=mall),
         "dagster/partition_row_count": _live_rows(db, "cafe24_variants", mall),
     }
     yield dg.MaterializeResult(asset_key=VARIANTS, metadata=variant_meta)
@@ -186,13 +189,19 @@ def oms_listings(context: AssetExecutionContext, store: StoreResource) -> dg.Mat
     db = store.get_store()
     result = sync.link_listings(db, mall)
     context.log.info(result.summary())
-    meta = _metadata(result, "oms_listings", row_count=_live_rows(db, "oms_listings", mall))
+    meta = {
+        **row_count_metadata(db, OMS_LISTINGS, mall_id=mall),
+        **_metadata(result, "oms_listings", row_count=_live_rows(db, "oms_listings", mall)),
+    }
     conflicts = db.read_table("sku_conflicts", {"mall_id": mall})
     open_conflicts = conflicts.filter(conflicts["resolved_at"].is_null()) if conflicts.height else conflicts
     if open_conflicts.height:
         meta["sku_conflicts_preview"] = dg.MetadataValue.md(
-            md_table(open_conflicts.select("sku", "reason", "conflicting_product_no", "conflicting_variant_code",
-                                           "kept_product_no", "kept_variant_code").head(20))
+            md_table(
+                open_conflicts.select(
+                    "sku", "reason", "conflicting_product_no", "conflicting_variant_code", "kept_product_no", "kept_variant_code"
+                ).head(20)
+            )
         )
     return dg.MaterializeResult(metadata=meta)
 
@@ -220,7 +229,13 @@ def oms_products(context: AssetExecutionContext, store: StoreResource) -> dg.Mat
     db = store.get_store()
     result = sync.build_oms_products(db, mall)
     context.log.info(result.summary())
-    return dg.MaterializeResult(metadata=_metadata(result, "oms_products", row_count=_live_rows(db, "oms_listings", mall)))
+    # oms_products is shared by every mall: the partition's rows are the SKUs listed on this mall.
+    return dg.MaterializeResult(
+        metadata={
+            **row_count_metadata(db, OMS_PRODUCTS),
+            **_metadata(result, "oms_products", row_count=_live_rows(db, "oms_listings", mall)),
+        }
+    )
 
 
 @dg.asset(
@@ -233,8 +248,10 @@ def oms_products(context: AssetExecutionContext, store: StoreResource) -> dg.Mat
     kinds={"cafe24", "sql"},
     description="Stock per variant per mall for one KST day (a fresh full product scan, then the snapshot).",
 )
-def cafe24_inventory_snapshots(context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource) -> dg.MaterializeResult:
-    keys = context.partition_key.keys_by_dimension  # type: ignore[union-attr]
+def cafe24_inventory_snapshots(
+    context: AssetExecutionContext, store: StoreResource, cafe24: Cafe24Resource
+) -> dg.MaterializeResult:
+    keys = context.partition_key.keys_by_dimension
     mall, day = keys["mall"], date.fromisoformat(keys["day"])
     today = datetime.now(KST).date()
     if day != today:
@@ -244,14 +261,19 @@ def cafe24_inventory_snapshots(context: AssetExecutionContext, store: StoreResou
             allow_retries=False,
         )
     db = store.get_store()
-    with _no_retry_for_permanent_errors(), cafe24.client(mall) as client:
+    with mall_client(context, db, cafe24, mall, "cafe24/inventory_snapshots", *PERMANENT) as client:
         scan = sync.sync_products(db, client, mall, mode="full")
     result = sync.snapshot_inventory(db, mall, day)
     result.api_calls = scan.api_calls
     result.duration_s += scan.duration_s
     result.details["product_scan"] = scan.summary()
     context.log.info(result.summary())
-    return dg.MaterializeResult(metadata=_metadata(result, "cafe24_inventory_snapshots", row_count=result.fetched))
+    return dg.MaterializeResult(
+        metadata={
+            **row_count_metadata(db, INVENTORY_SNAPSHOTS, mall_id=mall, days=[day]),
+            **_metadata(result, "cafe24_inventory_snapshots", row_count=result.fetched),
+        }
+    )
 
 
 catalog_assets = [

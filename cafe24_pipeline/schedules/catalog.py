@@ -44,18 +44,29 @@ def product_sync_config(mode: str, product_nos: list[int] | None = None, **extra
 
 def _product_scan_job(name: str, assets: list[dg.AssetKey], mode: str, stream: str, description: str):
     """An asset job whose product step fetches in `mode`, tagged with its stream."""
-    return dg.define_asset_job(name, selection=dg.AssetSelection.assets(*assets), config=product_sync_config(mode),
-                               tags={STREAM_TAG: stream}, description=description)
+    return dg.define_asset_job(
+        name,
+        selection=dg.AssetSelection.assets(*assets),
+        config=product_sync_config(mode),
+        tags={STREAM_TAG: stream},
+        description=description,
+    )
 
 
 catalog_job = _product_scan_job(
-    "catalog_job", CATALOG_ASSETS, "full", "catalog_full",
+    "catalog_job",
+    CATALOG_ASSETS,
+    "full",
+    "catalog_full",
     "Full catalogue scan of one mall: categories, brands, every product and variant (deletions "
     "concluded only from a complete scan), then SKU links and the OMS master.",
 )
 
 catalog_incremental_job = _product_scan_job(
-    "catalog_incremental_job", [BRANDS, PRODUCTS, VARIANTS, OMS_LISTINGS, OMS_PRODUCTS], "auto", "catalog_incremental",
+    "catalog_incremental_job",
+    [BRANDS, PRODUCTS, VARIANTS, OMS_LISTINGS, OMS_PRODUCTS],
+    "auto",
+    "catalog_incremental",
     "Products changed since the last run (updated-date window with overlap; the full import when "
     "the mall was never synced), brands, then SKU links and the OMS master.",
 )
@@ -74,14 +85,26 @@ def build_catalog_schedules(env: Mapping[str, str] | None = None) -> list[dg.Sch
     """The three catalogue schedules with cadences from `env` (os.environ by default)."""
     env = os.environ if env is None else env
     return [
-        mall_schedule("catalog_incremental_schedule", catalog_incremental_job,
-                      cron_from_env(env, "CAFE24_CATALOG_INCREMENTAL_CRON", DEFAULT_INCREMENTAL_CRON),
-                      "Pull Cafe24 product edits into the mirror and the OMS master."),
-        mall_schedule("catalog_full_scan_schedule", catalog_job,
-                      cron_from_env(env, "CAFE24_CATALOG_FULL_SCAN_CRON", DEFAULT_FULL_SCAN_CRON),
-                      "Full catalogue scan: catches edits that do not bump updated_date and detects deletions."),
-        mall_day_schedule("inventory_snapshot_schedule", inventory_snapshot_job,
-                          cron_from_env(env, "CAFE24_INVENTORY_SNAPSHOT_CRON", DEFAULT_INVENTORY_CRON),
-                          "Daily stock snapshot of every connected mall for the current KST day.",
-                          run_key_prefix="inventory_snapshot"),
+        mall_schedule(
+            "catalog_incremental_schedule",
+            catalog_incremental_job,
+            cron_from_env(env, "CAFE24_CATALOG_INCREMENTAL_CRON", DEFAULT_INCREMENTAL_CRON),
+            "Starting it pulls, for every connected mall, Cafe24 product and brand edits into the mirror and the "
+            "OMS master (catalog_incremental_job, one run per mall).",
+        ),
+        mall_schedule(
+            "catalog_full_scan_schedule",
+            catalog_job,
+            cron_from_env(env, "CAFE24_CATALOG_FULL_SCAN_CRON", DEFAULT_FULL_SCAN_CRON),
+            "Starting it scans every connected mall's whole catalogue nightly (catalog_job): catches edits that "
+            "do not bump updated_date and concludes deletions.",
+        ),
+        mall_day_schedule(
+            "inventory_snapshot_schedule",
+            inventory_snapshot_job,
+            cron_from_env(env, "CAFE24_INVENTORY_SNAPSHOT_CRON", DEFAULT_INVENTORY_CRON),
+            "Starting it snapshots every connected mall's stock per variant for the current KST day "
+            "(inventory_snapshot_job on the mall × day partition).",
+            run_key_prefix="inventory_snapshot",
+        ),
     ]

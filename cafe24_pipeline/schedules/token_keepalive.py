@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from cafe24_pipeline.partitions import KST
-from cafe24_pipeline.schedules.common import STREAM_TAG
+from cafe24_pipeline.schedules.common import DEFAULT_SCHEDULE_STATUS, STREAM_TAG
 
 token_keepalive_job = dg.define_asset_job(
     "token_keepalive_job",
@@ -19,6 +19,7 @@ token_keepalive_schedule = dg.ScheduleDefinition(
     job=token_keepalive_job,
     cron_schedule="17 */6 * * *",
     execution_timezone=KST,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Keeps every connected mall's 14-day refresh token alive.",
+    default_status=DEFAULT_SCHEDULE_STATUS,
+    description="Starting it refreshes, every 6 hours, the tokens of malls quiet for 3 days, so their 14-day "
+    "refresh tokens never lapse, and checks refresh-token expiry (materializes cafe24_connections).",
 )
