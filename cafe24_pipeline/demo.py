@@ -23,7 +23,6 @@ from cafe24_pipeline.settings import Settings
 
 DEMO_MALL = "demomall"
 DEMO_REDIRECT_URI = "https://127.0.0.1/cafe24-pipeline/oauth/callback"
-DEMO_PORT = 8024
 
 
 class DemoError(RuntimeError):
@@ -84,13 +83,13 @@ def oauth_consent_code(settings: Settings, mall_id: str, redirect_uri: str = DEM
 
 def connect_demo_mall(settings: Settings, mall_id: str) -> str:
     """Full OAuth connect against the sandbox; returns a one-line description."""
-    from cafe24_pipeline.cafe24.connect import connect_mall
+    from cafe24_pipeline.mall_access import connect
     from cafe24_pipeline.store import Store
 
     code = oauth_consent_code(settings, mall_id)
     settings.ensure_home()
     with Store.open(settings.database_url) as store:
-        connection = connect_mall(settings, store, mall_id, code=code, redirect_uri=DEMO_REDIRECT_URI)
+        connection = connect(settings, store, mall_id, code=code, redirect_uri=DEMO_REDIRECT_URI)
     return f"shops {list(connection.shop_nos)}, {len(connection.scopes)} scopes, tokens stored encrypted"
 
 
@@ -159,6 +158,16 @@ def run_demo(
                     step.detail = action()
                 if not step.ok:
                     break
+        if summary.ok:
+            from cafe24_pipeline.demo_push import push_round_trip
+
+            with steps.step("Push round trip (oms set -> push_job -> Cafe24 answers the new values)") as step:
+                step.detail = push_round_trip(settings, mall_id)
+        if summary.ok:
+            from cafe24_pipeline.demo_fulfilment import fulfil_one_order
+
+            with steps.step("A new order: Sync Orders, then Ready to Ship (AWB, label, Cafe24 shipment) and ship") as step:
+                step.detail = fulfil_one_order(settings, mall_id, server.base_url)
         with steps.step("Read the sandbox's call counters") as step:
             stats = sandbox_stats(server, mall_id)
             summary.api_calls = int(stats["total_calls"])

@@ -13,8 +13,16 @@ COMMAND_MODULES = [
     "cafe24_pipeline.commands.sync",
     "cafe24_pipeline.commands.sync_catalog",
     "cafe24_pipeline.commands.sync_orders",
+    "cafe24_pipeline.commands.sync_all",
     "cafe24_pipeline.commands.connect",
     "cafe24_pipeline.commands.demo",
+    "cafe24_pipeline.commands.push",
+    "cafe24_pipeline.commands.oms",
+    "cafe24_pipeline.commands.orders",
+    "cafe24_pipeline.commands.mall_partitions",
+    "cafe24_pipeline.commands.listing",
+    "cafe24_pipeline.commands.webhooks",
+    "cafe24_pipeline.commands.privacy",
 ]
 
 

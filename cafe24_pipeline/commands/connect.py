@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
 def authorize_url_command(
     mall: str = typer.Argument(..., help="Cafe24 mall id (the part before .cafe24api.com)."),
     redirect_uri: str = typer.Option(..., "--redirect-uri", help="Redirect URI registered for the app."),
-    scope: Optional[list[str]] = typer.Option(None, "--scope", help="Scope to request (repeatable); default: what the pipeline needs."),
+    scope: Optional[list[str]] = typer.Option(
+        None, "--scope", help="Scope to request (repeatable); default: what the pipeline needs."
+    ),
     state: Optional[str] = typer.Option(None, "--state", help="Value echoed back on the redirect (random if omitted)."),
 ) -> None:
     """Print the Cafe24 consent URL to open in a browser."""
@@ -51,10 +53,11 @@ def connect_command(
     initial_sync: bool = typer.Option(True, "--initial-sync/--no-initial-sync", help="Import catalogue and 90 days of orders."),
 ) -> None:
     """Store the mall's tokens, register the mall, and run the initial import."""
-    from cafe24_pipeline.cafe24.connect import ConnectError, connect_mall
+    from cafe24_pipeline.cafe24.connect import ConnectError
+    from cafe24_pipeline.mall_access import connect
     from cafe24_pipeline.cafe24.crypto import TokenKeyError
     from cafe24_pipeline.cafe24.errors import Cafe24Error, TokenExchangeError
-    from cafe24_pipeline.settings import validate_mall_id
+    from cafe24_pipeline.settings import validate_mall_id, validate_redirect_uri
     from cafe24_pipeline.store import Store, StoreError
 
     settings = load_settings()
@@ -63,11 +66,11 @@ def connect_command(
         settings.require_credentials("connect")
         if (code is None) == (refresh_token is None):
             raise ConnectError("pass either --code CODE --redirect-uri URI, or --refresh-token TOKEN")
+        if redirect_uri is not None:
+            validate_redirect_uri(redirect_uri)
         settings.ensure_home()
         with Store.open(settings.database_url) as store:
-            connection = connect_mall(
-                settings, store, mall, code=code, redirect_uri=redirect_uri, refresh_token=refresh_token
-            )
+            connection = connect(settings, store, mall, code=code, redirect_uri=redirect_uri, refresh_token=refresh_token)
     _register_partition(settings, mall)
     console.print(
         f"[green]Connected[/] mall [bold]{mall}[/]: shops {list(connection.shop_nos)}, "

@@ -49,9 +49,9 @@ def _orders(settings: Settings, mall: str) -> str:
     if not report.success or report.errors:
         raise InitialImportError("; ".join(report.errors) or f"run {report.run_id} failed")
     s = report.summary
-    skipped = f", {s['skipped']} skipped" if s.get("skipped") else ""
+    skipped = f", {s['rows_skipped']} skipped" if s.get("rows_skipped") else ""
     return (
-        f"fetched {s.get('fetched', '?')} orders; stored {s.get('stored_orders', '?')} new or changed orders "
+        f"fetched {s.get('rows_fetched', '?')} orders; stored {s.get('rows_stored', '?')} new or changed orders "
         f"with {s.get('stored_items', '?')} items{skipped}"
     )
 

@@ -36,6 +36,7 @@ def run_mall_job(
     *,
     partition_key: Any = None,
     run_config: dict[str, Any] | None = None,
+    run_id: str | None = None,
 ):
     """Run `job_name` in process on the local instance for `mall` (partition `mall` unless another
     key is given); returns the ExecuteInProcessResult, whose events stay readable after it returns."""
@@ -50,6 +51,7 @@ def run_mall_job(
             partition_key=mall if partition_key is None else partition_key,
             tags={MALL_TAG: mall, TRIGGER_TAG: "cli"},
             run_config=run_config,
+            run_id=run_id,
         )
     finally:
         instance.dispose()
@@ -105,7 +107,8 @@ def step_output_metadata(result: Any, step_key: str) -> dict[str, Any]:
 def check_outcomes(result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(failed, warned) asset checks that did not pass, by severity: `check` is `asset:check_name`,
     `offending_rows` the count the check reported."""
-    failed, warned = [], []
+    failed: list[dict[str, Any]] = []
+    warned: list[dict[str, Any]] = []
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue

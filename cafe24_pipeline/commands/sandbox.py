@@ -22,25 +22,36 @@ def register(app: typer.Typer) -> None:
         webhook_key: str = typer.Option("sandbox-webhook-key", help="Value of the X-API-Key webhook header."),
     ) -> None:
         """Serve the Cafe24-compatible sandbox (OAuth, Admin API, control API) until Ctrl-C."""
-        from cafe24_sandbox import SandboxConfig, SandboxServer  # lazy: the pipeline never imports it otherwise
+        from cafe24_sandbox import SandboxConfig, SandboxServer, StopSignals  # lazy: the pipeline never imports it otherwise
 
         try:
             config = SandboxConfig(
-                malls=[m.strip() for m in malls.split(",") if m.strip()], products=products, orders=orders,
-                seed=seed, port=port, client_id=client_id, client_secret=client_secret, leak_rate=leak_rate,
-                webhook_url=webhook_url or None, webhook_key=webhook_key)
+                malls=[m.strip() for m in malls.split(",") if m.strip()],
+                products=products,
+                orders=orders,
+                seed=seed,
+                port=port,
+                client_id=client_id,
+                client_secret=client_secret,
+                leak_rate=leak_rate,
+                webhook_url=webhook_url or None,
+                webhook_key=webhook_key,
+            )
         except ValueError as exc:
             err_console.print(f"[bold red]Error:[/] {exc}")
             raise typer.Exit(2) from None
-        server = SandboxServer(config)
-        try:
-            server.start()
-        except OSError as exc:
-            err_console.print(f"[bold red]Error:[/] cannot listen on port {port}: {exc.strerror}")
-            raise typer.Exit(1) from None
-        console.print(f"Cafe24 sandbox on [bold]{server.base_url}[/]  (malls: {', '.join(config.malls)})")
-        console.print(f"  CAFE24_API_BASE_URL={server.api_base_template}")
-        console.print(f"  CAFE24_CLIENT_ID={server.client_id}")
-        console.print(f"  CAFE24_CLIENT_SECRET={server.client_secret}")
-        console.print(f"  control API: {server.base_url}/_sandbox/health   (Ctrl-C stops)")
-        server.serve_forever()
+        # SIGINT/SIGTERM handled from here on, explicitly: a shell's background job inherits SIGINT ignored
+        with StopSignals() as signals:
+            server = SandboxServer(config)
+            signals.on_stop = server.on_stop_signal
+            try:
+                server.start()
+            except OSError as exc:
+                err_console.print(f"[bold red]Error:[/] cannot listen on port {port}: {exc.strerror}")
+                raise typer.Exit(1) from None
+            console.print(f"Cafe24 sandbox on [bold]{server.base_url}[/]  (malls: {', '.join(config.malls)})")
+            console.print(f"  CAFE24_API_BASE_URL={server.api_base_template}")
+            console.print(f"  CAFE24_CLIENT_ID={server.client_id}")
+            console.print(f"  CAFE24_CLIENT_SECRET={server.client_secret}")
+            console.print(f"  control API: {server.base_url}/_sandbox/health   (Ctrl-C or SIGTERM stops)")
+            server.serve_forever(signals)

@@ -7,18 +7,32 @@ the local instance, so the runs appear in the UI; they print what was fetched, s
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
 
 import typer
 
-from cafe24_pipeline.commands.common import console, err_console, load_settings, user_errors
-from cafe24_pipeline.commands.job_report import RunReport, run_mall_job, step_failures, step_output_metadata
+from cafe24_pipeline.commands.common import (
+    console,
+    err_console,
+    load_settings,
+)
+from cafe24_pipeline.commands.job_report import (
+    RunReport,
+    check_outcomes,
+    materializations,
+    run_mall_job,
+    step_failures,
+)
+from cafe24_pipeline.commands.progress_bar import progress_bar
+from cafe24_pipeline.commands.result_lines import print_results
+from cafe24_pipeline.commands.malls import connected_mall
 from cafe24_pipeline.commands.sync import sync_app
 from cafe24_pipeline.settings import Settings
 
-OP_BY_JOB = {"orders_new_job": "poll_new_orders", "order_status_job": "poll_order_status"}
+MODE_BY_JOB = {"orders_new_job": "new", "order_status_job": "status"}
 
 
 @dataclass
@@ -28,47 +42,51 @@ class OrderRunReport(RunReport):
     summary: dict[str, Any] = field(default_factory=dict)
     skipped: list[dict[str, str]] = field(default_factory=list)
     unmapped: list[dict[str, str]] = field(default_factory=list)
+    failed_checks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_order_job(settings: Settings, mall: str, job_name: str, *, since: date | None = None) -> OrderRunReport:
-    """Run one order job for one mall in process on the local instance and summarise it."""
-    run_config = None
-    if job_name == "orders_new_job":
-        run_config = {"ops": {"poll_new_orders": {"config": {"since": since.isoformat() if since else None}}}}
-    result = run_mall_job(settings, mall, job_name, run_config=run_config)
-    summary = step_output_metadata(result, OP_BY_JOB[job_name])
+def run_order_job(
+    settings: Settings, mall: str, job_name: str, *, since: date | None = None, run_id: str | None = None
+) -> OrderRunReport:
+    """Run one order poll job for one mall (today's KST partition) in process on the local instance
+    and summarise it from the `cafe24/orders` materialization of today's partition."""
+    from cafe24_pipeline.schedules.orders import poll_config, today_partition
+
+    run_config = poll_config(MODE_BY_JOB[job_name], since.isoformat() if since else None)
+    result = run_mall_job(settings, mall, job_name, partition_key=today_partition(mall), run_config=run_config, run_id=run_id)
+    rows = [m for m in materializations(result) if m["asset"] == "cafe24/orders"]
+    summary = dict(rows[0]) if rows else {}
+    summary.pop("asset", None)
+    failed, _ = check_outcomes(result)
     return OrderRunReport(
         job_name=job_name,
         run_id=result.run_id,
         success=result.success,
         errors=step_failures(result),
-        skipped=list(summary.pop("skipped_sample", [])),
-        unmapped=list(summary.pop("unmapped_sample", [])),
+        skipped=list(summary.pop("skipped_sample", None) or []),
+        unmapped=list(summary.pop("unmapped_sample", None) or []),
         summary=summary,
+        failed_checks=failed,
     )
 
 
-def print_order_report(report: OrderRunReport) -> None:
-    s = report.summary
-    console.print(f"[bold]{report.job_name}[/] run {report.run_id}", highlight=False)
-    if s:
-        console.print(
-            f"  fetched {s.get('fetched', 0)} orders in {s.get('windows', 0)} window(s) / {s.get('pages', 0)} page(s); "
-            f"stored {s.get('stored_orders', 0)} orders, {s.get('stored_items', 0)} items "
-            f"({s.get('unchanged', 0)} orders unchanged); "
-            f"{s.get('history_rows', 0)} status-history row(s); re-polled {s.get('repolled', 0)}; "
-            f"skipped {s.get('skipped', 0)}; high-water mark {s.get('high_water_mark')}",
-            highlight=False,
-        )
-    for item in report.skipped:
-        console.print(f"  skipped {item.get('id')}: {item.get('reason')}", highlight=False)
+def print_order_report(report: OrderRunReport) -> bool:
+    """Print the run (its `cafe24/orders` result and unmapped items); True when it had warnings."""
+    rows = [{"asset": "cafe24/orders", **report.summary}] if report.summary else []
+    warned = print_results(
+        report.job_name,
+        report.run_id,
+        rows,
+        failed_checks=report.failed_checks,
+        errors=report.errors,
+        success=report.success and not report.unmapped,
+    )
     for item in report.unmapped:
         err_console.print(
             f"  [yellow]unmapped[/] {item.get('order_item_code')}: unknown Cafe24 status {item.get('order_status')}",
             highlight=False,
         )
-    for error in report.errors:
-        err_console.print(f"  [bold red]failed[/] {error}", highlight=False)
+    return warned
 
 
 def _since(value: str | None) -> date | None:
@@ -91,9 +109,10 @@ def register(app: typer.Typer) -> None:  # noqa: ARG001 - subcommands hang off t
         """Sync Orders: new Cafe24 orders (the first run imports the last 90 days)."""
         settings = load_settings()
         since_day = _since(since)
-        with user_errors():
-            mall_id = settings.require_mall(mall, "sync orders")
-        report = run_order_job(settings, mall_id, "orders_new_job", since=since_day)
+        mall_id = connected_mall(settings, mall, "sync orders")
+        run_id = str(uuid.uuid4())
+        with progress_bar(console, run_id=run_id, label=f"orders_new_job ({mall_id})"):
+            report = run_order_job(settings, mall_id, "orders_new_job", since=since_day, run_id=run_id)
         print_order_report(report)
         if not report.success or report.unmapped:
             raise typer.Exit(1)
@@ -104,9 +123,10 @@ def register(app: typer.Typer) -> None:  # noqa: ARG001 - subcommands hang off t
     ) -> None:
         """Order status changes: cancellations, returns, exchanges, shipping and delivery."""
         settings = load_settings()
-        with user_errors():
-            mall_id = settings.require_mall(mall, "sync order-status")
-        report = run_order_job(settings, mall_id, "order_status_job")
+        mall_id = connected_mall(settings, mall, "sync order-status")
+        run_id = str(uuid.uuid4())
+        with progress_bar(console, run_id=run_id, label=f"order_status_job ({mall_id})"):
+            report = run_order_job(settings, mall_id, "order_status_job", run_id=run_id)
         print_order_report(report)
         if not report.success or report.unmapped:
             raise typer.Exit(1)
