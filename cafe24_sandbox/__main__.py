@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cafe24_sandbox.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig
-from cafe24_sandbox.server import SandboxServer
+from cafe24_sandbox.server import SandboxServer, StopSignals
 
 
 def main() -> None:
@@ -22,18 +22,29 @@ def main() -> None:
     parser.add_argument("--webhook-key", default="sandbox-webhook-key")
     args = parser.parse_args()
     try:
-        config = SandboxConfig(malls=[m.strip() for m in args.malls.split(",") if m.strip()], products=args.products,
-                               orders=args.orders, seed=args.seed, port=args.port, client_id=args.client_id,
-                               client_secret=args.client_secret, leak_rate=args.leak_rate,
-                               webhook_url=args.webhook_url, webhook_key=args.webhook_key)
+        config = SandboxConfig(
+            malls=[m.strip() for m in args.malls.split(",") if m.strip()],
+            products=args.products,
+            orders=args.orders,
+            seed=args.seed,
+            port=args.port,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            leak_rate=args.leak_rate,
+            webhook_url=args.webhook_url,
+            webhook_key=args.webhook_key,
+        )
     except ValueError as error:
         parser.error(str(error))
-    server = SandboxServer(config).start()
-    print(f"Cafe24 sandbox on {server.base_url}  (malls: {', '.join(config.malls)})")
-    print(f"  CAFE24_API_BASE_URL={server.api_base_template}")
-    print(f"  CAFE24_CLIENT_ID={server.client_id}")
-    print(f"  CAFE24_CLIENT_SECRET={server.client_secret}", flush=True)
-    server.serve_forever()
+    with StopSignals() as signals:  # SIGINT/SIGTERM from here on stop it, even if inherited ignored
+        server = SandboxServer(config)
+        signals.on_stop = server.on_stop_signal
+        server.start()
+        print(f"Cafe24 sandbox on {server.base_url}  (malls: {', '.join(config.malls)})")
+        print(f"  CAFE24_API_BASE_URL={server.api_base_template}")
+        print(f"  CAFE24_CLIENT_ID={server.client_id}")
+        print(f"  CAFE24_CLIENT_SECRET={server.client_secret}", flush=True)
+        server.serve_forever(signals)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def _brands(ctx: Ctx) -> list[Any]:
 async def list_brands(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     limit = int_param(ctx.query, "limit", 10, minimum=1, maximum=100)
     offset = int_param(ctx.query, "offset", 0, minimum=0, maximum=8000)
-    rows = _brands(ctx)[offset: offset + limit]
+    rows = _brands(ctx)[offset : offset + limit]
     return 200, {"brands": [brand_record(b, ctx.shop_no) for b in rows]}
 
 
@@ -67,7 +67,7 @@ def _categories(ctx: Ctx) -> list[Any]:
 async def list_categories(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     limit = int_param(ctx.query, "limit", 10, minimum=1, maximum=100)
     offset = int_param(ctx.query, "offset", 0, minimum=0, maximum=8000)
-    rows = _categories(ctx)[offset: offset + limit]
+    rows = _categories(ctx)[offset : offset + limit]
     return 200, {"categories": [category_record(c, ctx.shop_no) for c in rows]}
 
 
@@ -110,6 +110,13 @@ async def webhook_logs(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 @router.add("GET", "webhooks/setting", "mall.read_application")
 async def webhook_setting(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    scopes = ["mall.read_category", "mall.read_collection", "mall.read_customer", "mall.read_order",
-              "mall.read_product", "mall.read_promotion", "mall.read_supply"]
+    scopes = [
+        "mall.read_category",
+        "mall.read_collection",
+        "mall.read_customer",
+        "mall.read_order",
+        "mall.read_product",
+        "mall.read_promotion",
+        "mall.read_supply",
+    ]
     return 200, {"webhook": {"shop_no": ctx.shop_no, "scopes": scopes if ctx.server.webhooks.url else []}}

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from cafe24_sandbox import events
 from cafe24_sandbox.catalog_data import CARRIERS
 from cafe24_sandbox.clock import add_months
 from cafe24_sandbox.errors import ApiError, invalid, not_found
+from cafe24_sandbox.events import BulkEvents
 from cafe24_sandbox.flows import move_items
 from cafe24_sandbox.models import Item, Order, Shipment
 from cafe24_sandbox.params import csv_param, int_csv_param, int_param, parse_date, text_value
 from cafe24_sandbox.routing import Ctx, Router, apply_each, multi_status
 from cafe24_sandbox.shapes import (
-    ORDER_DETAIL_BASE, ORDER_LIST_BASE, item_record, order_record, shipment_created_record, shipment_record,
+    ORDER_DETAIL_BASE,
+    ORDER_LIST_BASE,
+    item_record,
+    order_record,
+    shipment_created_record,
+    shipment_record,
 )
 from cafe24_sandbox.state import MallState
 from cafe24_sandbox.statuses import DATE_TYPES, STATUSES
@@ -167,14 +174,12 @@ async def list_orders(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     page = list(itertools.islice(_matching_orders(ctx), offset, offset + limit + 1))
     more = len(page) > limit
     fields = csv_param(ctx.query, "fields")
-    body: dict[str, Any] = {"orders": [_restrict(order_record(o, ORDER_LIST_BASE, embed), fields)
-                                       for o in page[:limit]]}
+    body: dict[str, Any] = {"orders": [_restrict(order_record(o, ORDER_LIST_BASE, embed), fields) for o in page[:limit]]}
     links = []
     base = f"https://{ctx.mall.mall_id}.cafe24api.com/api/v2/admin/orders?"
     params = {k: v for k, v in ctx.query.items() if k not in ("offset", "limit")}
     if offset > 0:
-        links.append({"rel": "prev", "href": base + urlencode({**params, "limit": limit,
-                                                               "offset": max(0, offset - limit)})})
+        links.append({"rel": "prev", "href": base + urlencode({**params, "limit": limit, "offset": max(0, offset - limit)})})
     if more:
         links.append({"rel": "next", "href": base + urlencode({**params, "limit": limit, "offset": offset + limit})})
     if links:
@@ -204,8 +209,7 @@ def _order(ctx: Ctx, order_id: str | None = None) -> Order:
 
 @router.add("GET", "orders/{order_id}", READ)
 async def get_order(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    return 200, {"order": _restrict(order_record(_order(ctx), ORDER_DETAIL_BASE, _embed(ctx)),
-                                    csv_param(ctx.query, "fields"))}
+    return 200, {"order": _restrict(order_record(_order(ctx), ORDER_DETAIL_BASE, _embed(ctx)), csv_param(ctx.query, "fields"))}
 
 
 @router.add("GET", "orders/{order_id}/items", READ)
@@ -228,9 +232,9 @@ async def get_buyer(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 
 # ---- order status ---------------------------------------------------------------------------------
-_PROCESS = {  # process_status -> (allowed from, target)
-    "prepare": ({"N10", "N22"}, "N20"),
-    "prepareproduct": ({"N20", "N22"}, "N10"),
+_PROCESS = {  # process_status -> (allowed from, target); unhold goes back to the status before hold
+    "prepare": ({"N10"}, "N20"),
+    "prepareproduct": ({"N20"}, "N10"),
     "hold": ({"N10", "N20", "N21"}, "N22"),
     "unhold": ({"N22"}, "N20"),
 }
@@ -253,8 +257,7 @@ def _target_items(order: Order, codes: Any) -> tuple[list[Item], bool]:
     return items, True
 
 
-def update_order_status(mall: MallState, server: Any, order: Order, request: dict[str, Any],
-                        shop_no: int) -> dict[str, Any]:
+def update_order_status(mall: MallState, server: Any, order: Order, request: dict[str, Any], shop_no: int) -> dict[str, Any]:
     process = request.get("process_status")
     confirmation = request.get("purchase_confirmation")
     if process is None and confirmation is None:
@@ -266,13 +269,17 @@ def update_order_status(mall: MallState, server: Any, order: Order, request: dic
             raise invalid("process_status", "process_status must be prepare, prepareproduct, hold or unhold.")
         allowed, target = _PROCESS[process]
         for item in items:
-            if item.status == target:
+            if item.status == target and process != "unhold":
                 continue
             if item.status in allowed:
-                moves.append((item, target))
+                moves.append((item, (item.status_before_hold or target) if process == "unhold" else target))
             elif named:
-                raise ApiError(422, f"The order item {item.order_item_code} in status {item.status} cannot be "
-                                    f"changed to {process}. (parameter.process_status)", {})
+                raise ApiError(
+                    422,
+                    f"The order item {item.order_item_code} in status {item.status} cannot be "
+                    f"changed to {process}. (parameter.process_status)",
+                    {},
+                )
     if confirmation is not None:
         if confirmation not in ("T", "F"):
             raise invalid("purchase_confirmation", "purchase_confirmation must be T or F.")
@@ -281,19 +288,32 @@ def update_order_status(mall: MallState, server: Any, order: Order, request: dic
             if item.status == source:
                 moves.append((item, target))
             elif item.status != target and named:
-                raise ApiError(422, f"The order item {item.order_item_code} is not delivered. "
-                                    "(parameter.purchase_confirmation)", {})
+                raise ApiError(
+                    422, f"The order item {item.order_item_code} is not delivered. (parameter.purchase_confirmation)", {}
+                )
     if not moves:
-        already = all(i.status == (_PROCESS[process][1] if process else ("N50" if confirmation == "T" else "N40"))
-                      for i in items)
+        done = _PROCESS[process][1] if process else ("N50" if confirmation == "T" else "N40")
+        already = process != "unhold" and all(i.status == done for i in items)
         if already:
             raise ApiError(409, "The requested content is identical to the existing content.", {})
         raise ApiError(422, "No order item can be changed to the requested status. (parameter.process_status)", {})
-    for target in {t for _, t in moves}:
+    with mall.lock:
+        for item, target in moves:
+            if target == "N22":
+                item.status_before_hold = item.status
+            elif item.status == "N22":
+                item.status_before_hold = None
+    for target in dict.fromkeys(t for _, t in moves):
         move_items(mall, server, [i for i, t in moves if t == target], target)
-    return {"shop_no": shop_no, "order_id": order.order_id, "process_status": process,
-            "order_item_code": [i.order_item_code for i, _ in moves], "purchase_confirmation": confirmation,
-            "collect_points": "F", "show_shipping_address": None}
+    return {
+        "shop_no": shop_no,
+        "order_id": order.order_id,
+        "process_status": process,
+        "order_item_code": [i.order_item_code for i, _ in moves],
+        "purchase_confirmation": confirmation,
+        "collect_points": "F",
+        "show_shipping_address": None,
+    }
 
 
 @router.add("PUT", "orders/{order_id}", WRITE)
@@ -305,10 +325,15 @@ async def put_order(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 @router.add("PUT", "orders", WRITE)
 async def put_orders(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    results = apply_each(
-        ctx.request_list(100), "order_id",
-        lambda entry, order_id: update_order_status(ctx.mall, ctx.server, _order(ctx, order_id), entry, ctx.shop_no),
-    )
+    bulk = BulkEvents(ctx.server)  # one 90071 with every order id instead of one 90024 per order
+    try:
+        results = apply_each(
+            ctx.request_list(100),
+            "order_id",
+            lambda entry, order_id: update_order_status(ctx.mall, bulk, _order(ctx, order_id), entry, ctx.shop_no),
+        )
+    finally:
+        bulk.flush()
     return multi_status(results, "orders")
 
 
@@ -325,7 +350,17 @@ def _shipment(order: Order, code: str) -> Shipment:
     raise not_found("shipment")
 
 
+def _same_shipment(order: Order, item: Item, tracking: str, company: str, status: str) -> bool:
+    """The item already ships with exactly this tracking number, carrier and status (a repeated request)."""
+    if not item.shipping_code:
+        return False
+    existing = _shipment(order, item.shipping_code)
+    return (existing.tracking_no, existing.shipping_company_code, existing.status) == (tracking, company, status)
+
+
 def create_shipment(mall: MallState, server: Any, order: Order, request: dict[str, Any]) -> Shipment:
+    """Register tracking for items (all shippable ones without `order_item_code`): a new `D-{order_id}-NN`.
+    An item can be in one shipment only: a second one is 422, the same one again 409."""
     tracking = request.get("tracking_no")
     company = request.get("shipping_company_code")
     status = request.get("status")
@@ -340,44 +375,74 @@ def create_shipment(mall: MallState, server: Any, order: Order, request: dict[st
         raise invalid("status", "status must be standby or shipping.")
     items, named = _target_items(order, request.get("order_item_code"))
     if not named:
-        items = [i for i in items if i.status in _SHIPPABLE and not i.shipping_code]
+        remaining = [i for i in items if i.status in _SHIPPABLE and not i.shipping_code]
+        if not remaining and any(_same_shipment(order, i, tracking, company, status) for i in items):
+            raise ApiError(409, "The requested content is identical to the existing content.", {})
+        items = remaining
     for item in items:
         if item.shipping_code:
-            existing = _shipment(order, item.shipping_code)
-            if existing.tracking_no == tracking and existing.status == status:
+            if _same_shipment(order, item, tracking, company, status):
                 raise ApiError(409, "The requested content is identical to the existing content.", {})
-            raise ApiError(422, f"The order item {item.order_item_code} already has shipping information. "
-                                "(parameter.order_item_code)", {})
+            raise ApiError(
+                422, f"The order item {item.order_item_code} already has shipping information. (parameter.order_item_code)", {}
+            )
         if item.status not in _SHIPPABLE:
-            raise ApiError(422, f"The order item {item.order_item_code} in status {item.status} cannot be "
-                                "shipped. (parameter.order_item_code)", {})
+            raise ApiError(
+                422,
+                f"The order item {item.order_item_code} in status {item.status} cannot be shipped. (parameter.order_item_code)",
+                {},
+            )
     if not items:
         raise ApiError(422, "There is no order item to ship. (parameter.order_item_code)", {})
     code = request.get("shipping_code") or mall.next_shipping_code(order.order_id)
     carrier_id = request.get("carrier_id") or _CARRIER_IDS.get(company, 1)
-    shipment = Shipment(shipping_code=code, order_id=order.order_id, shop_no=order.shop_no, status=status,
-                        tracking_no=tracking, shipping_company_code=company, carrier_id=int(carrier_id),
-                        item_seqs=[i.seq for i in items], tracking_no_updated_ts=mall.clock.ts())
+    shipment = Shipment(
+        shipping_code=code,
+        order_id=order.order_id,
+        shop_no=order.shop_no,
+        status=status,
+        tracking_no=tracking,
+        shipping_company_code=company,
+        carrier_id=int(carrier_id),
+        item_seqs=[i.seq for i in items],
+        tracking_no_updated_ts=mall.clock.ts(),
+    )
     with mall.lock:
         mall.add_shipment(order, shipment)
         for item in items:
             item.shipping_code = code
     move_items(mall, server, items, _SHIPMENT_TARGET[status])
-    server.emit(mall.mall_id, 90162, {"order_id": order.order_id, "shipping_code": code, "tracking_no": tracking},
-                order.shop_no)
+    server.emit(mall.mall_id, events.TRACKING, _tracking_payload(shipment), order.shop_no)
     return shipment
 
 
-def update_shipment(mall: MallState, server: Any, order: Order, shipment: Shipment,
-                    request: dict[str, Any]) -> dict[str, Any]:
+def _tracking_payload(shipment: Shipment) -> dict[str, Any]:
+    """90162, as in Cafe24's sample: order id, shipping code, carrier code, tracking number."""
+    return {
+        "event_code": "update_invoice_no",
+        "order_id": shipment.order_id,
+        "shipping_code": shipment.shipping_code,
+        "shipping_company_code": shipment.shipping_company_code,
+        "tracking_no": shipment.tracking_no,
+    }
+
+
+def update_shipment(mall: MallState, server: Any, order: Order, shipment: Shipment, request: dict[str, Any]) -> dict[str, Any]:
     status = request.get("status")
     tracking, company = request.get("tracking_no"), request.get("shipping_company_code")
     if status is not None and (tracking is not None or company is not None):
         raise invalid("status", "Send either status or tracking_no/shipping_company_code, not both.")
     if status is None and tracking is None and company is None:
         raise invalid("status", "status or tracking_no is required.")
-    record = {"shop_no": order.shop_no, "shipping_code": shipment.shipping_code, "order_id": order.order_id,
-              "status": None, "status_additional_info": None, "tracking_no": None, "shipping_company_code": None}
+    record = {
+        "shop_no": order.shop_no,
+        "shipping_code": shipment.shipping_code,
+        "order_id": order.order_id,
+        "status": None,
+        "status_additional_info": None,
+        "tracking_no": None,
+        "shipping_company_code": None,
+    }
     if status is not None:
         if status not in _SHIPMENT_TARGET:
             raise invalid("status", "status must be standby, shipping or shipped.")
@@ -404,8 +469,7 @@ def update_shipment(mall: MallState, server: Any, order: Order, shipment: Shipme
             raise ApiError(409, "The requested content is identical to the existing content.", {})
         shipment.tracking_no, shipment.shipping_company_code = new_tracking, new_company
         shipment.tracking_no_updated_ts = mall.clock.ts()
-        server.emit(mall.mall_id, 90162, {"order_id": order.order_id, "shipping_code": shipment.shipping_code,
-                                          "tracking_no": new_tracking}, order.shop_no)
+        server.emit(mall.mall_id, events.TRACKING, _tracking_payload(shipment), order.shop_no)
         record.update(tracking_no=new_tracking, shipping_company_code=new_company)
     return record
 
@@ -425,8 +489,7 @@ async def post_shipment(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 @router.add("PUT", "orders/{order_id}/shipments/{shipping_code}", WRITE)
 async def put_shipment(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     order = _order(ctx)
-    record = update_shipment(ctx.mall, ctx.server, order, _shipment(order, ctx.params["shipping_code"]),
-                             ctx.request_object())
+    record = update_shipment(ctx.mall, ctx.server, order, _shipment(order, ctx.params["shipping_code"]), ctx.request_object())
     for key in ("shipping_code", "order_id"):
         record.pop(key)  # the single response does not repeat the ids
     return 200, {"shipment": record}
@@ -445,25 +508,41 @@ async def delete_shipment(ctx: Ctx) -> tuple[int, dict[str, Any]]:
         for item in items:
             item.shipping_code = None
     move_items(ctx.mall, ctx.server, [i for i in items if i.status == "N21"], "N20")
-    return 200, {"shipment": {"shop_no": order.shop_no, "order_id": order.order_id,
-                              "shipping_code": shipment.shipping_code, "order_item_code": shipment.item_codes}}
+    return 200, {
+        "shipment": {
+            "shop_no": order.shop_no,
+            "order_id": order.order_id,
+            "shipping_code": shipment.shipping_code,
+            "order_item_code": shipment.item_codes,
+        }
+    }
 
 
 @router.add("POST", "shipments", WRITE)
 async def post_shipments(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    results = apply_each(
-        ctx.request_list(100), "order_id",
-        lambda entry, order_id: shipment_created_record(
-            create_shipment(ctx.mall, ctx.server, _order(ctx, order_id), entry)),
-    )
+    bulk = BulkEvents(ctx.server)
+    try:
+        results = apply_each(
+            ctx.request_list(100),
+            "order_id",
+            lambda entry, order_id: shipment_created_record(create_shipment(ctx.mall, bulk, _order(ctx, order_id), entry)),
+        )
+    finally:
+        bulk.flush()
     status, body = multi_status(results, "shipments")
     return (201 if status == 200 else status), body
 
 
 @router.add("PUT", "shipments", WRITE)
 async def put_shipments(ctx: Ctx) -> tuple[int, dict[str, Any]]:
+    bulk = BulkEvents(ctx.server)
+
     def update(entry: dict[str, Any], code: str) -> dict[str, Any]:
         order = _order(ctx, entry.get("order_id") or code[2:-3])  # D-{order_id}-NN
-        return update_shipment(ctx.mall, ctx.server, order, _shipment(order, code), entry)
+        return update_shipment(ctx.mall, bulk, order, _shipment(order, code), entry)
 
-    return multi_status(apply_each(ctx.request_list(100), "shipping_code", update), "shipments")
+    try:
+        results = apply_each(ctx.request_list(100), "shipping_code", update)
+    finally:
+        bulk.flush()
+    return multi_status(results, "shipments")

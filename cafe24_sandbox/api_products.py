@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cafe24_sandbox import ids
+from cafe24_sandbox import events, ids
 from cafe24_sandbox.errors import ApiError, invalid, not_found
+from cafe24_sandbox.flows import set_stock
 from cafe24_sandbox.models import Product, Variant
 from cafe24_sandbox.params import (
-    csv_param, date_pair, flag_param, flag_value, int_csv_param, int_param, int_value, money_value,
-    signed_money, text_value,
+    csv_param,
+    date_pair,
+    flag_param,
+    flag_value,
+    int_csv_param,
+    int_param,
+    int_value,
+    money_value,
+    signed_money,
+    text_value,
 )
 from cafe24_sandbox.routing import Ctx, Router, multi_status
 from cafe24_sandbox.shapes import (
-    PRODUCT_DETAIL_BASE, PRODUCT_LIST_BASE, PRODUCT_WRITE_BASE, inventory_record, product_record, variant_record,
+    PRODUCT_DETAIL_BASE,
+    PRODUCT_LIST_BASE,
+    PRODUCT_WRITE_BASE,
+    inventory_record,
+    product_record,
+    variant_record,
     variant_write_record,
 )
 from cafe24_sandbox.state import MallState
@@ -68,7 +83,11 @@ def _product_filters(ctx: Ctx) -> tuple[list[int] | None, list[Callable[[Product
     for flag in ("display", "selling"):
         value = flag_param(q, flag)
         if value:
-            predicates.append(lambda p, f=flag, v=value: p.view(shop, f) == v)
+
+            def flag_is(p: Product, f: str = flag, v: str = value) -> bool:
+                return p.view(shop, f) == v
+
+            predicates.append(flag_is)
     has_option = flag_param(q, "has_option")
     if has_option:
         predicates.append(lambda p: p.has_option == has_option)
@@ -117,8 +136,9 @@ def _matching(ctx: Ctx) -> tuple[Iterator[Product], bool]:
     else:
         descending = (order or ctx.server.config.product_default_order) == "desc"
     if sort in ("created_date", "updated_date", "product_name"):
-        pool = [mall.products[n] for n in (candidates if candidates is not None else mall.product_nos.values)
-                if n in mall.products]
+        pool = [
+            mall.products[n] for n in (candidates if candidates is not None else mall.product_nos.values) if n in mall.products
+        ]
         key: Callable[[Product], Any] = {
             "created_date": lambda p: (p.created_ts, p.product_no),
             "updated_date": lambda p: (p.updated_ts, p.product_no),
@@ -162,7 +182,9 @@ def _with_embeds(ctx: Ctx, product: Product, record: dict[str, Any], embed: set[
             variants.append(row)
         record["variants"] = variants
     elif "inventories" in embed:
-        record["inventories"] = [inventory_record(v, ctx.shop_no) for v in product.variants[: ctx.server.config.embed_variant_cap]]
+        record["inventories"] = [
+            inventory_record(v, ctx.shop_no) for v in product.variants[: ctx.server.config.embed_variant_cap]
+        ]
     return record
 
 
@@ -181,9 +203,12 @@ async def list_products(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     embed, fields = _embed(ctx), csv_param(ctx.query, "fields")
     skip = 0 if offset_applied else offset
     page = itertools.islice(products, skip, skip + limit)
-    return 200, {"products": [
-        _restrict(_with_embeds(ctx, p, product_record(p, ctx.shop_no, PRODUCT_LIST_BASE, ctx.mall), embed), fields)
-        for p in page]}
+    return 200, {
+        "products": [
+            _restrict(_with_embeds(ctx, p, product_record(p, ctx.shop_no, PRODUCT_LIST_BASE, ctx.mall), embed), fields)
+            for p in page
+        ]
+    }
 
 
 @router.add("GET", "products/count", READ)
@@ -211,16 +236,20 @@ async def get_product(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 
 
 # ---- product writes -------------------------------------------------------------------------------
-_TEXT_FIELDS = {"product_name": 250, "eng_product_name": 250, "model_name": 100, "custom_product_code": 40,
-                "summary_description": 255, "description": 5_000_000}
-_FLAG_FIELDS = {"display": ("T", "F"), "selling": ("T", "F"),
-                "product_condition": ("N", "B", "R", "U", "E", "F", "S")}
+_TEXT_FIELDS = {
+    "product_name": 250,
+    "eng_product_name": 250,
+    "model_name": 100,
+    "custom_product_code": 40,
+    "summary_description": 255,
+    "description": 5_000_000,
+}
+_FLAG_FIELDS = {"display": ("T", "F"), "selling": ("T", "F"), "product_condition": ("N", "B", "R", "U", "E", "F", "S")}
 _MONEY_FIELDS = ("price", "retail_price", "supply_price")
 SHOP_FIELDS = frozenset({"product_name", "price", "retail_price", "display", "selling"})
 
 
-def apply_product_changes(mall: MallState, product: Product, request: dict[str, Any],
-                          shop_no: int = 1) -> tuple[bool, bool]:
+def apply_product_changes(mall: MallState, product: Product, request: dict[str, Any], shop_no: int = 1) -> tuple[bool, bool]:
     """Validate then apply; returns (recognised_any, changed_any). Validation happens before any change."""
     changes: dict[str, Any] = {}
     for name, limit in _TEXT_FIELDS.items():
@@ -235,7 +264,9 @@ def apply_product_changes(mall: MallState, product: Product, request: dict[str, 
         if name in request:
             changes[name] = money_value(name, request[name])
     if "product_weight" in request:
-        changes["product_weight"] = f"{float(int_value('product_weight', str(request['product_weight']).split('.')[0], minimum=0)):.2f}"
+        changes["product_weight"] = (
+            f"{float(int_value('product_weight', str(request['product_weight']).split('.')[0], minimum=0)):.2f}"
+        )
     if "brand_code" in request:
         code = request["brand_code"]
         if code not in mall.brands:
@@ -284,8 +315,7 @@ async def update_product(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     if recognised and not changed:
         raise ApiError(409, "The requested content is identical to the existing content.", {})
     if changed:
-        ctx.server.emit(ctx.mall.mall_id, 90002, {"product_no": product.product_no,
-                                                   "product_code": product.product_code})
+        ctx.server.emit(ctx.mall.mall_id, events.PRODUCT_UPDATED, events.product_payload(product, ctx.shop_no), ctx.shop_no)
     return 200, {"product": product_record(product, ctx.shop_no, PRODUCT_WRITE_BASE, ctx.mall)}
 
 
@@ -303,21 +333,36 @@ def _option_axes(request: dict[str, Any]) -> list[tuple[str, list[str]]]:
         values = entry.get("value") or entry.get("option_value")
         if isinstance(values, list):
             values = [v.get("option_text") if isinstance(v, dict) else v for v in values]
-        if not isinstance(name, str) or not name or not isinstance(values, list) or not values \
-                or not all(isinstance(v, str) and v for v in values):
+        if (
+            not isinstance(name, str)
+            or not name
+            or not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
+        ):
             raise invalid("options", "each option needs a name and a list of values.")
         axes.append((name, values))
     return axes
 
 
 def create_product(mall: MallState, request: dict[str, Any], now: float) -> Product:
-    """Shared by POST /products and the control API: validate everything, then add."""
+    """Shared by POST /products and the control API: validate everything, then add.
+
+    `has_option` defaults to F. `options` with `has_option` left out means T; `has_option: "T"` without
+    options, or `"F"` with options, is a contradiction and gives 422 ([L]: Cafe24's text is silent)."""
     if not isinstance(request.get("product_name"), str) or not request["product_name"].strip():
         raise invalid("product_name", "product_name is required.")
     for required in ("price", "supply_price"):
         if required not in request:
             raise invalid(required, f"{required} is required.")
     axes = _option_axes(request)
+    has_option = request.get("has_option")
+    if has_option is not None:
+        flag_value("has_option", has_option)
+        if has_option == "T" and not axes:
+            raise invalid("options", "options are required when has_option is T.")
+        if has_option == "F" and axes:
+            raise invalid("has_option", "has_option must be T when options are given.")
     combos: list[list[tuple[str, str]]] = [[]]
     for name, values in axes:
         combos = [c + [(name, v)] for c in combos for v in values]
@@ -342,24 +387,39 @@ def create_product(mall: MallState, request: dict[str, Any], now: float) -> Prod
     code = ids.product_code(number)
     image = request.get("detail_image")
     product = Product(
-        product_no=number, product_code=code, product_name=request["product_name"].strip(),
-        eng_product_name=str(request.get("eng_product_name") or ""), custom_product_code=custom,
-        model_name=str(request.get("model_name") or ""), price=price, retail_price=retail, supply_price=supply,
-        brand_code=brand, category_nos=categories, created_ts=now, updated_ts=now,
+        product_no=number,
+        product_code=code,
+        product_name=request["product_name"].strip(),
+        eng_product_name=str(request.get("eng_product_name") or ""),
+        custom_product_code=custom,
+        model_name=str(request.get("model_name") or ""),
+        price=price,
+        retail_price=retail,
+        supply_price=supply,
+        brand_code=brand,
+        category_nos=categories,
+        created_ts=now,
+        updated_ts=now,
         image_path=f"{ids.kst_day(now)[:6]}/{number}_shop1_000000.jpg" if image else None,
-        display=display, selling=selling, summary_description=str(request.get("summary_description") or ""),
+        display=display,
+        selling=selling,
+        summary_description=str(request.get("summary_description") or ""),
         description=str(request.get("description") or ""),
     )
     if axes:
         product.has_option, product.option_type = "T", "C"
         product.option_names = tuple(name for name, _ in axes)
         for index, combo in enumerate(combos, start=10):
-            product.variants.append(Variant(variant_code=ids.variant_code(code, index), product_no=number,
-                                            options=tuple(combo), custom_variant_code=""))
+            product.variants.append(
+                Variant(
+                    variant_code=ids.variant_code(code, index), product_no=number, options=tuple(combo), custom_variant_code=""
+                )
+            )
         product.next_variant_index = 10 + len(combos)
     else:
-        product.variants.append(Variant(variant_code=ids.variant_code(code, 10), product_no=number, options=(),
-                                        custom_variant_code=""))
+        product.variants.append(
+            Variant(variant_code=ids.variant_code(code, 10), product_no=number, options=(), custom_variant_code="")
+        )
         product.next_variant_index = 11
     mall.add_product(product)
     return product
@@ -368,7 +428,7 @@ def create_product(mall: MallState, request: dict[str, Any], now: float) -> Prod
 @router.add("POST", "products", WRITE)
 async def post_product(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     product = create_product(ctx.mall, ctx.request_object(), ctx.server.clock.ts())
-    ctx.server.emit(ctx.mall.mall_id, 90001, {"product_no": product.product_no, "product_code": product.product_code})
+    ctx.server.emit(ctx.mall.mall_id, events.PRODUCT_CREATED, events.product_payload(product, ctx.shop_no), ctx.shop_no)
     return 201, {"product": product_record(product, ctx.shop_no, PRODUCT_WRITE_BASE, ctx.mall)}
 
 
@@ -376,13 +436,18 @@ async def post_product(ctx: Ctx) -> tuple[int, dict[str, Any]]:
 async def delete_product(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     product = _product(ctx)
     ctx.mall.delete_product(product.product_no)
-    ctx.server.emit(ctx.mall.mall_id, 90003, {"product_no": product.product_no, "product_code": product.product_code})
+    ctx.server.emit(ctx.mall.mall_id, events.PRODUCT_DELETED, events.product_payload(product, ctx.shop_no), ctx.shop_no)
     return 200, {"product": {"product_no": product.product_no}}
 
 
 # ---- variants -------------------------------------------------------------------------------------
+_VARIANT_CODE = re.compile(r"[A-Z0-9]{12}")
+
+
 def _variant(ctx: Ctx, product: Product, code: str | None = None) -> Variant:
     code = code or ctx.params["variant_code"]
+    if not _VARIANT_CODE.fullmatch(code):
+        raise invalid("variant_code", "variant_code must be 12 characters [A-Z0-9].")
     for variant in product.variants:
         if variant.variant_code == code:
             return variant
@@ -408,11 +473,22 @@ async def get_variant(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     return 200, {"variant": variant_record(variant, ctx.shop_no, ctx.mall)}
 
 
-_VARIANT_FLAGS = {"display": ("T", "F"), "selling": ("T", "F"), "use_inventory": ("T", "F"),
-                  "important_inventory": ("A", "B"), "inventory_control_type": ("A", "B"),
-                  "display_soldout": ("T", "F")}
-_INVENTORY_FIELDS = ("use_inventory", "important_inventory", "inventory_control_type", "display_soldout",
-                     "quantity", "safety_inventory")
+_VARIANT_FLAGS = {
+    "display": ("T", "F"),
+    "selling": ("T", "F"),
+    "use_inventory": ("T", "F"),
+    "important_inventory": ("A", "B"),
+    "inventory_control_type": ("A", "B"),
+    "display_soldout": ("T", "F"),
+}
+_INVENTORY_FIELDS = (
+    "use_inventory",
+    "important_inventory",
+    "inventory_control_type",
+    "display_soldout",
+    "quantity",
+    "safety_inventory",
+)
 
 
 def variant_changes(request: dict[str, Any], allowed: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -423,36 +499,35 @@ def variant_changes(request: dict[str, Any], allowed: tuple[str, ...] | None = N
     if "quantity" in request:
         changes["quantity"] = int_value("quantity", request["quantity"], minimum=-999999, maximum=999999)
     if "safety_inventory" in request:
-        changes["safety_inventory"] = int_value("safety_inventory", request["safety_inventory"], minimum=0,
-                                                maximum=999999)
+        changes["safety_inventory"] = int_value("safety_inventory", request["safety_inventory"], minimum=0, maximum=999999)
     if allowed is None:
         if "custom_variant_code" in request:
-            changes["custom_variant_code"] = text_value("custom_variant_code", request["custom_variant_code"],
-                                                        max_length=40)
+            changes["custom_variant_code"] = text_value("custom_variant_code", request["custom_variant_code"], max_length=40)
         if "additional_amount" in request:
             changes["additional_amount"] = signed_money("additional_amount", request["additional_amount"])
     return changes
 
 
-def apply_variant_changes(ctx_mall: MallState, server: Any, product: Product, variant: Variant,
-                          changes: dict[str, Any]) -> bool:
-    """Apply validated changes; bump the product's updated_date; emit the stock webhook on crossing 0."""
+def apply_variant_changes(ctx_mall: MallState, server: Any, product: Product, variant: Variant, changes: dict[str, Any]) -> bool:
+    """Apply validated changes; bump the product's updated_date; emit the stock webhook on crossing 0.
+    The caller emits 90002 (product updated) once per request."""
     changed = {k: v for k, v in changes.items() if getattr(variant, k) != v}
     if not changed:
         return False
     with ctx_mall.lock:
-        before = variant.quantity
         for key, value in changed.items():
             if key == "custom_variant_code":
                 ctx_mall.set_custom_variant_code(variant, value)
-            else:
+            elif key != "quantity":
                 setattr(variant, key, value)
+        if "quantity" in changed:
+            set_stock(ctx_mall, server, product, variant, changed["quantity"])
         ctx_mall.touch_product(product)
-    if "quantity" in changed and (before <= 0) != (variant.quantity <= 0):
-        server.emit(ctx_mall.mall_id, 90075, {"product_no": product.product_no, "variant_code": variant.variant_code,
-                                               "quantity": variant.quantity,
-                                               "sold_out": "T" if variant.quantity <= 0 else "F"})
     return True
+
+
+def _product_updated(ctx: Ctx, product: Product) -> None:
+    ctx.server.emit(ctx.mall.mall_id, events.PRODUCT_UPDATED, events.product_payload(product, ctx.shop_no), ctx.shop_no)
 
 
 @router.add("PUT", "products/{product_no:int}/variants/{variant_code}", WRITE)
@@ -460,17 +535,23 @@ async def update_variant(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     product = _product(ctx)
     variant = _variant(ctx, product)
     changes = variant_changes(ctx.request_object())
-    if changes and not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
-        raise ApiError(409, "The requested content is identical to the existing content.", {})
+    if changes:
+        if not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
+            raise ApiError(409, "The requested content is identical to the existing content.", {})
+        _product_updated(ctx, product)
     return 200, {"variant": variant_write_record(variant, ctx.shop_no, ctx.mall)}
 
 
 @router.add("PUT", "products/{product_no:int}/variants", WRITE)
 async def bulk_update_variants(ctx: Ctx) -> tuple[int, dict[str, Any]]:
-    """Up to 100 variants; each object gets its own outcome, 207 when the outcomes differ."""
+    """Up to 100 variants; each object gets its own outcome, 207 when the outcomes differ.
+
+    Each entry takes the documented flat fields (`quantity`, `use_inventory`, ... beside `variant_code`);
+    a nested `inventories` object is not a documented request field, so it is ignored like any unknown key."""
     product = _product(ctx)
     requests = ctx.request_list(100)
     results: list[tuple[int, dict[str, Any]]] = []
+    changed_any = False
     for entry in requests:
         code = entry.get("variant_code")
         try:
@@ -478,12 +559,15 @@ async def bulk_update_variants(ctx: Ctx) -> tuple[int, dict[str, Any]]:
                 raise invalid("variant_code", "variant_code is required.")
             variant = _variant(ctx, product, code)
             changes = variant_changes(entry)
-            if changes and not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
-                raise ApiError(409, "The requested content is identical to the existing content.", {})
+            if changes:
+                if not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
+                    raise ApiError(409, "The requested content is identical to the existing content.", {})
+                changed_any = True
             results.append((200, variant_write_record(variant, ctx.shop_no, ctx.mall)))
         except ApiError as error:
-            results.append((error.status, {"variant_code": code, "error": {"code": error.status,
-                                                                          "message": error.message}}))
+            results.append((error.status, {"variant_code": code, "error": {"code": error.status, "message": error.message}}))
+    if changed_any:
+        _product_updated(ctx, product)
     return multi_status(results, "variants")
 
 
@@ -495,8 +579,8 @@ async def delete_variant(ctx: Ctx) -> tuple[int, dict[str, Any]]:
         raise invalid("variant_code", "A product must keep at least one variant.")
     ctx.mall.delete_variant(product, variant)
     ctx.mall.touch_product(product)
-    return 200, {"variant": {"shop_no": ctx.shop_no, "product_no": product.product_no,
-                             "variant_code": variant.variant_code}}
+    _product_updated(ctx, product)
+    return 200, {"variant": {"shop_no": ctx.shop_no, "product_no": product.product_no, "variant_code": variant.variant_code}}
 
 
 # ---- inventories ----------------------------------------------------------------------------------
@@ -511,6 +595,8 @@ async def update_inventory(ctx: Ctx) -> tuple[int, dict[str, Any]]:
     product = _product(ctx)
     variant = _variant(ctx, product)
     changes = variant_changes(ctx.request_object(), allowed=_INVENTORY_FIELDS)
-    if changes and not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
-        raise ApiError(409, "The requested content is identical to the existing content.", {})
+    if changes:
+        if not apply_variant_changes(ctx.mall, ctx.server, product, variant, changes):
+            raise ApiError(409, "The requested content is identical to the existing content.", {})
+        _product_updated(ctx, product)
     return 200, {"inventory": inventory_record(variant, ctx.shop_no)}

@@ -23,7 +23,7 @@ from cafe24_sandbox.bucket import RateLimiter
 from cafe24_sandbox.clock import Clock
 from cafe24_sandbox.config import SandboxConfig
 from cafe24_sandbox.errors import ApiError, error_response
-from cafe24_sandbox.faults import FaultBook, corrupt
+from cafe24_sandbox.faults import AFTER_HANDLER, FaultBook, corrupt
 from cafe24_sandbox.oauth import AccessToken, OAuthEndpoints, TokenStore
 from cafe24_sandbox.observe import CallLog
 from cafe24_sandbox.responses import FastJSONResponse as JSONResponse
@@ -44,6 +44,7 @@ class _Trace:
     client_id: str | None = None
     fault: str | None = None
     write: bool = False
+    handled_status: int | None = None  # what the handler answered (differs from the status under applied_* faults)
     limit_headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -57,24 +58,47 @@ class Sandbox:
         for mall in self.state.malls.values():
             seed_mall(mall, config)
         self.tokens = TokenStore(config, self.clock)
-        self.limiter = RateLimiter(config.bucket_capacity, config.leak_rate, config.usage_quota_calls,
-                                   config.usage_quota_window)
+        self.limiter = RateLimiter(config.bucket_capacity, config.leak_rate, config.usage_quota_calls, config.usage_quota_window)
         self.calls = CallLog(config.log_capacity)
         self.faults = FaultBook()
-        self.webhooks = WebhookEmitter(self.clock, config.webhook_url, config.webhook_key, config.webhook_timeout,
-                                       config.webhook_duplicate_rate, config.seed)
+        self.webhooks = WebhookEmitter(
+            self.clock,
+            config.webhook_url,
+            config.webhook_key,
+            config.webhook_timeout,
+            config.webhook_duplicate_rate,
+            config.seed,
+            config.webhook_resend_delay,
+        )
         self.oauth = OAuthEndpoints(self.tokens, config, set(config.malls))
-        self.app = Starlette(routes=[
-            Route("/{mall_id}/api/v2/oauth/authorize", self.oauth.authorize, methods=["GET"]),
-            Route("/{mall_id}/api/v2/oauth/token", self.oauth.token, methods=["POST"]),
-            Route("/{mall_id}/api/v2/oauth/revoke", self.oauth.revoke, methods=["POST"]),
-            Route("/{mall_id}/api/v2/admin/{path:path}", self.admin,
-                  methods=["GET", "POST", "PUT", "DELETE"]),
-            *control.routes(self),
-        ])
+        self.inflight = 0  # Admin API calls being handled now (the event loop is single-threaded)
+        self.app = Starlette(
+            routes=[
+                Route("/{mall_id}/api/v2/oauth/authorize", self.oauth.authorize, methods=["GET"]),
+                Route("/{mall_id}/api/v2/oauth/token", self.token, methods=["POST"]),
+                Route("/{mall_id}/api/v2/oauth/revoke", self.oauth.revoke, methods=["POST"]),
+                Route("/{mall_id}/api/v2/admin/{path:path}", self.admin, methods=["GET", "POST", "PUT", "DELETE"]),
+                *control.routes(self),
+            ]
+        )
 
     def emit(self, mall_id: str, event_no: int, resource: dict[str, Any], shop_no: int = 1) -> None:
         self.webhooks.emit(mall_id, event_no, resource, shop_no)
+
+    async def token(self, request: Request) -> Response:
+        """The OAuth token endpoint, behind faults whose path is `oauth/token` (a lost rotation)."""
+        fault = self.faults.take(request.path_params["mall_id"], "POST", "oauth/token")
+        if fault is None or fault.kind == "malformed":
+            return await self.oauth.token(request)
+        if fault.kind not in AFTER_HANDLER:
+            if fault.kind == "latency":
+                await request.body()  # received in full before the stall, so it is handled even if the client left
+            injected = await self._inject(fault, {})
+            if injected is not None:
+                return injected
+            return await self.oauth.token(request)
+        response = await self.oauth.token(request)
+        return await self._lose_answer(fault, response, None, {})
 
     # ---- the Admin API gate ------------------------------------------------------------------
     async def admin(self, request: Request) -> Response:
@@ -82,17 +106,31 @@ class Sandbox:
         mall_id = request.path_params["mall_id"]
         path = request.path_params["path"].strip("/")
         trace = _Trace(endpoint=path)
+        self.inflight += 1
         try:
-            response = await self._admin(request, mall_id, path, trace)
-        except ApiError as error:
-            body = error.body()
-            if error.status in (401, 429):
-                body["error"].pop("more_info", None)  # as observed: {"error":{"code":401,"message":...}}
-            response = JSONResponse(body, status_code=error.status, headers=trace.limit_headers)
-        self.calls.record(mall_id, request.method, trace.endpoint, path, str(request.query_params),
-                          response.status_code, (time.perf_counter() - started) * 1000, write=trace.write,
-                          client_id=trace.client_id, fault=trace.fault)
-        return response
+            try:
+                response = await self._admin(request, mall_id, path, trace)
+            except ApiError as error:
+                body = error.body()
+                if error.status in (401, 429):
+                    body["error"].pop("more_info", None)  # as observed: {"error":{"code":401,"message":...}}
+                response = JSONResponse(body, status_code=error.status, headers=trace.limit_headers)
+            self.calls.record(
+                mall_id,
+                request.method,
+                trace.endpoint,
+                path,
+                str(request.query_params),
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                write=trace.write,
+                client_id=trace.client_id,
+                fault=trace.fault,
+                handled_status=trace.handled_status if trace.handled_status is not None else response.status_code,
+            )
+            return response
+        finally:
+            self.inflight -= 1
 
     async def _admin(self, request: Request, mall_id: str, path: str, trace: "_Trace") -> Response:
         method = request.method
@@ -115,19 +153,44 @@ class Sandbox:
         trace.endpoint, trace.write = route.template, route.write
         if route.scope not in token.grant.scopes:
             raise ApiError(403, f"insufficient_scope: this request requires the {route.scope} scope.", {})
+        # the body is read before any injected stall, so a stalled write is applied even if the client leaves
+        payload = await self._body(request, method)
         fault = self.faults.take(mall_id, method, path)
         if fault is not None:
             trace.fault = fault.kind
-            injected = await self._inject(fault, trace.limit_headers)
-            if injected is not None:
-                return injected
-        ctx = Ctx(mall=mall, method=method, params=params, query=dict(request.query_params),
-                  body=await self._body(request, method), shop_no=1, server=self)
-        ctx.shop_no = self._shop_no_from(ctx)
-        status, body = await route.handler(ctx)
+            if fault.kind not in AFTER_HANDLER:
+                injected = await self._inject(fault, trace.limit_headers)
+                if injected is not None:
+                    trace.handled_status = 0  # the handler never ran
+                    return injected
+        ctx = Ctx(mall=mall, method=method, params=params, query=dict(request.query_params), body=payload, shop_no=1, server=self)
+        lost = fault is not None and fault.kind in ("applied_504", "applied_latency")
+        try:
+            ctx.shop_no = self._shop_no_from(ctx)
+            status, body = await route.handler(ctx)
+        except ApiError as error:
+            trace.handled_status = error.status
+            if not lost:
+                raise
+            return await self._lose_answer(fault, None, error, trace.limit_headers)
+        trace.handled_status = status
         if fault is not None and fault.kind == "malformed":
             corrupt(body, fault)
-        return JSONResponse(body, status_code=status, headers={**trace.limit_headers, **ctx.extra_headers})
+        response = JSONResponse(body, status_code=status, headers={**trace.limit_headers, **ctx.extra_headers})
+        if lost:
+            return await self._lose_answer(fault, response, None, trace.limit_headers)
+        return response
+
+    @staticmethod
+    async def _lose_answer(fault: Any, response: Response | None, error: ApiError | None, headers: dict[str, str]) -> Response:
+        """applied_504: the work is done, the gateway answers 504. applied_latency: the answer comes late."""
+        if fault.kind == "applied_504":
+            return error_response(504, "Gateway Timeout", more_info={}, headers=headers)
+        await asyncio.sleep(fault.latency_ms / 1000)
+        if response is not None:
+            return response
+        assert error is not None
+        return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
     def _bearer(self, request: Request, mall_id: str) -> tuple[AccessToken | None, str | None]:
         header = request.headers.get("authorization", "")
@@ -138,8 +201,12 @@ class Sandbox:
     def _check_version(self, request: Request) -> None:
         version = request.headers.get("x-cafe24-api-version")
         if version and version not in self.config.api_versions:
-            raise ApiError(400, f"The version you requested is not available. The default value for the app "
-                                f"version is {self.config.default_api_version}.", {})
+            raise ApiError(
+                400,
+                f"The version you requested is not available. The default value for the app "
+                f"version is {self.config.default_api_version}.",
+                {},
+            )
 
     @staticmethod
     def _match(method: str, path: str) -> tuple[RouteSpec | None, dict[str, Any], bool]:

@@ -69,8 +69,7 @@ class UsageQuota:
 class RateLimiter:
     """All buckets of the sandbox, keyed by (mall_id, client_id)."""
 
-    def __init__(self, capacity: int, leak_rate: float, quota_calls: int | None = None,
-                 quota_window: float = 600.0) -> None:
+    def __init__(self, capacity: int, leak_rate: float, quota_calls: int | None = None, quota_window: float = 600.0) -> None:
         self.capacity = capacity
         self.leak_rate = leak_rate
         self.quota_calls = quota_calls

@@ -53,6 +53,9 @@ class SandboxConfig:
     invalidate_old_access_token_on_refresh: bool = False  # [M] practitioner report
     accept_client_secret_in_body: bool = True  # [M] DOCS-NEW quick-start variant
     token_response_includes_shop_no: bool = True  # [H doc / M] newer docs add shop_no + token_type
+    # [M] HTTP status of `invalid_grant` "Invalid refresh_token" (a used, revoked or expired refresh token);
+    # one practitioner reports 401, the body is the same either way.
+    refresh_error_status: int = 400
 
     # Leaky bucket per (mall, client_id): [H] capacity 40, leaks 2/s.
     bucket_capacity: int = 40
@@ -64,8 +67,16 @@ class SandboxConfig:
     # API versions: a request naming another version gets 400 naming the default.
     default_api_version: str = "2025-03-01"
     api_versions: tuple[str, ...] = (
-        "2024-06-01", "2024-09-01", "2024-12-01", "2025-03-01", "2025-06-01",
-        "2025-09-01", "2025-12-01", "2026-03-01", "2026-06-01", "2026-09-01",
+        "2024-06-01",
+        "2024-09-01",
+        "2024-12-01",
+        "2025-03-01",
+        "2025-06-01",
+        "2025-09-01",
+        "2025-12-01",
+        "2026-03-01",
+        "2026-06-01",
+        "2026-09-01",
     )
 
     shops_per_mall: int = 2
@@ -94,6 +105,11 @@ class SandboxConfig:
     webhook_key: str = "sandbox-webhook-key"
     webhook_timeout: float = 5.0
     webhook_duplicate_rate: float = 0.0  # share of events delivered twice (receivers must dedupe)
+    webhook_resend_delay: float = 0.2  # seconds before a failed delivery is re-sent once (log_type R) [L]
+
+    # Orders take stock off variants that track it (`use_inventory` T): at order time for
+    # `inventory_control_type` A, at payment for B. Seeded orders are already reflected in seeded stock.
+    deduct_stock_on_order: bool = True
 
     log_capacity: int = 5000  # call-log ring buffer per mall
     now: Callable[[], datetime] = _utc_now  # time source (UTC, tz-aware); tests may shift it
@@ -102,8 +118,7 @@ class SandboxConfig:
         if not self.malls:
             raise ValueError("at least one mall is required")
         for mall in self.malls:
-            if (not mall.isascii() or not mall.replace("_", "").isalnum() or mall != mall.lower()
-                    or mall.startswith("_")):
+            if not mall.isascii() or not mall.replace("_", "").isalnum() or mall != mall.lower() or mall.startswith("_"):
                 raise ValueError(f"invalid mall id {mall!r}: use lowercase letters, digits and _ (not first)")
         if self.products < 0 or self.orders < 0:
             raise ValueError("products and orders must be >= 0")
@@ -113,5 +128,7 @@ class SandboxConfig:
             raise ValueError("shops_per_mall must be >= 1")
         if not 0.0 <= self.hidden_order_ratio <= 1.0 or not 0.0 <= self.webhook_duplicate_rate <= 1.0:
             raise ValueError("hidden_order_ratio and webhook_duplicate_rate must be between 0 and 1")
+        if self.refresh_error_status not in (400, 401):
+            raise ValueError("refresh_error_status must be 400 or 401")
         if self.product_default_order not in ("asc", "desc") or self.order_default_order not in ("asc", "desc"):
             raise ValueError("product_default_order and order_default_order must be 'asc' or 'desc'")

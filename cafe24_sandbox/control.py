@@ -5,19 +5,26 @@ It bypasses OAuth and the bucket, and it is not part of Cafe24: clients under te
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cafe24_sandbox import events, world
+from cafe24_sandbox.api_orders import shipment_created_record
 from cafe24_sandbox.api_products import apply_product_changes, apply_variant_changes, create_product, variant_changes
 from cafe24_sandbox.clock import iso_kst, parse_query_datetime
 from cafe24_sandbox.errors import ApiError
-from cafe24_sandbox.flows import move_items, order_placed_payload
+from cafe24_sandbox.events import BulkEvents
+from cafe24_sandbox.flows import move_items, order_placed_payload, place_order
 from cafe24_sandbox.models import Item, Order
+from cafe24_sandbox.shapes import item_record
 from cafe24_sandbox.state import MallState
 from cafe24_sandbox.statuses import STATUSES
 
@@ -35,7 +42,7 @@ def _fail(status: int, message: str) -> JSONResponse:
 def routes(sandbox: Any) -> list[Route]:
     """Every control route, bound to one Sandbox."""
 
-    def endpoint(handler):  # type: ignore[no-untyped-def]
+    def endpoint(handler: Callable[[Request, dict[str, Any]], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
         async def wrapped(request: Request) -> Response:
             try:
                 body: dict[str, Any] = {}
@@ -50,10 +57,13 @@ def routes(sandbox: Any) -> list[Route]:
                 return _fail(400, "body is not valid JSON")
             except ControlError as error:
                 return _fail(error.status, str(error))
+            except world.WorldError as error:
+                return _fail(409, str(error))
             except ApiError as error:
                 return _fail(error.status, error.message)
             except (KeyError, ValueError, TypeError) as error:
                 return _fail(400, f"bad request: {error}")
+
         return wrapped
 
     def mall_of(request: Request) -> MallState:
@@ -69,8 +79,12 @@ def routes(sandbox: Any) -> list[Route]:
         return order
 
     async def health(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "malls": list(sandbox.state.malls), "client_id": sandbox.config.client_id,
-                "now": iso_kst(sandbox.clock.ts())}
+        return {
+            "ok": True,
+            "malls": list(sandbox.state.malls),
+            "client_id": sandbox.config.client_id,
+            "now": iso_kst(sandbox.clock.ts()),
+        }
 
     async def create_orders(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         mall = mall_of(request)
@@ -83,8 +97,9 @@ def routes(sandbox: Any) -> list[Route]:
         shop_no = int(body.get("shop_no", 1))
         if shop_no not in {s.shop_no for s in mall.shops}:
             raise ControlError(400, f"unknown shop_no {shop_no}")
-        order_ts = (parse_query_datetime(body["order_date"], end=False).timestamp()
-                    if body.get("order_date") else sandbox.clock.ts())
+        order_ts = (
+            parse_query_datetime(body["order_date"], end=False).timestamp() if body.get("order_date") else sandbox.clock.ts()
+        )
         specs = body.get("items")
         rng = random.Random(body.get("seed", len(mall.orders)))
         created = []
@@ -94,11 +109,25 @@ def routes(sandbox: Any) -> list[Route]:
             move_items(mall, _Quiet(), order.items, status, order_ts if status != "N00" else None)
             if body.get("hidden"):
                 mall.set_hidden(order, True)
-            sandbox.emit(mall.mall_id, 90023, order_placed_payload(order), shop_no)
-            created.append({"order_id": order.order_id, "shop_no": shop_no,
-                            "items": [{"order_item_code": i.order_item_code, "variant_code": i.variant.variant_code,
-                                       "custom_variant_code": i.variant.custom_variant_code,
-                                       "quantity": i.quantity, "order_status": i.status} for i in order.items]})
+            sandbox.emit(mall.mall_id, events.ORDER_PLACED, order_placed_payload(order), shop_no)
+            if sandbox.config.deduct_stock_on_order and status[0] == "N":
+                place_order(mall, sandbox, order)
+            created.append(
+                {
+                    "order_id": order.order_id,
+                    "shop_no": shop_no,
+                    "items": [
+                        {
+                            "order_item_code": i.order_item_code,
+                            "variant_code": i.variant.variant_code,
+                            "custom_variant_code": i.variant.custom_variant_code,
+                            "quantity": i.quantity,
+                            "order_status": i.status,
+                        }
+                        for i in order.items
+                    ],
+                }
+            )
         return {"orders": created}
 
     async def item_status(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -115,15 +144,69 @@ def routes(sandbox: Any) -> list[Route]:
         order = order_of(mall, request.path_params["order_id"])
         return _move(mall, list(order.items), body)
 
-    def _move(mall: MallState, items: list[Item], body: dict[str, Any]) -> dict[str, Any]:
+    def _at(body: dict[str, Any]) -> float | None:
+        return parse_query_datetime(body["at"], end=False).timestamp() if body.get("at") else None
+
+    def _move(mall: MallState, items: list[Item], body: dict[str, Any], server: Any = None) -> dict[str, Any]:
         status = body.get("status")
         if status not in STATUSES:
             raise ControlError(400, f"unknown status {status!r}")
-        at = parse_query_datetime(body["at"], end=False).timestamp() if body.get("at") else None
-        move_items(mall, sandbox, items, status, at)
-        return {"items": [{"order_item_code": i.order_item_code, "order_status": i.status,
-                           "dates": {k: iso_kst(v) for k, v in (i.dates or {}).items()}} for i in items],
-                "order_events": {k: iso_kst(v) for k, v in items[0].order.events.items()}}
+        move_items(mall, server or sandbox, items, status, _at(body))
+        return {
+            "items": [
+                {
+                    "order_item_code": i.order_item_code,
+                    "order_status": i.status,
+                    "dates": {k: iso_kst(v) for k, v in (i.dates or {}).items()},
+                }
+                for i in items
+            ],
+            "order_events": {k: iso_kst(v) for k, v in items[0].order.events.items()},
+        }
+
+    async def bulk_status(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Several orders at once, as a merchant's bulk action: one bulk webhook (90071/90072/90074)."""
+        mall = mall_of(request)
+        order_ids = body.get("order_ids")
+        if not isinstance(order_ids, list) or not order_ids:
+            raise ControlError(400, "order_ids must be a non-empty list")
+        orders = [order_of(mall, order_id) for order_id in order_ids]
+        bulk = BulkEvents(sandbox)
+        try:
+            moved = [_move(mall, list(order.items), body, bulk) for order in orders]
+        finally:
+            bulk.flush()
+        return {"orders": [{"order_id": o.order_id, **m} for o, m in zip(orders, moved)]}
+
+    def _items(items: list[Item]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in item_record(i).items() if k in _ITEM_KEYS} for i in items]
+
+    async def deliver(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        mall = mall_of(request)
+        order = order_of(mall, request.path_params["order_id"])
+        try:
+            items = world.deliver(mall, sandbox, order, body.get("shipping_code"), _at(body))
+        except KeyError as error:
+            raise ControlError(404, str(error.args[0])) from None
+        return {"order_id": order.order_id, "items": _items(items)}
+
+    async def confirm(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        mall = mall_of(request)
+        order = order_of(mall, request.path_params["order_id"])
+        items = world.confirm_purchase(mall, sandbox, order, body.get("order_item_code"), _at(body))
+        return {"order_id": order.order_id, "items": _items(items)}
+
+    async def channel_shipment(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        mall = mall_of(request)
+        order = order_of(mall, request.path_params["order_id"])
+        shipment = world.channel_shipment(mall, sandbox, order, body)
+        shipped = [i for i in order.items if i.shipping_code == shipment.shipping_code]
+        return {"shipment": shipment_created_record(shipment), "items": _items(shipped)}
+
+    async def cancellation_request(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        mall = mall_of(request)
+        order = order_of(mall, request.path_params["order_id"])
+        return world.request_cancellation(mall, sandbox, order, body.get("order_item_code"), body.get("reason"))
 
     async def hide_order(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         mall = mall_of(request)
@@ -151,7 +234,7 @@ def routes(sandbox: Any) -> list[Route]:
             return {"product_no": product.product_no, "changed": False, "updated_date": iso_kst(product.updated_ts)}
         if not changed:
             mall.touch_product(product)
-        sandbox.emit(mall.mall_id, 90002, {"product_no": product.product_no, "product_code": product.product_code})
+        sandbox.emit(mall.mall_id, events.PRODUCT_UPDATED, events.product_payload(product, shop_no), shop_no)
         return {"product_no": product.product_no, "changed": True, "updated_date": iso_kst(product.updated_ts)}
 
     async def add_product(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -159,18 +242,27 @@ def routes(sandbox: Any) -> list[Route]:
         product = create_product(mall, body, sandbox.clock.ts())
         for entry, variant in zip(body.get("variants") or [], product.variants):
             apply_variant_changes(mall, _Quiet(), product, variant, variant_changes(entry))
-        sandbox.emit(mall.mall_id, 90001, {"product_no": product.product_no, "product_code": product.product_code})
-        return {"product_no": product.product_no, "product_code": product.product_code,
-                "variants": [{"variant_code": v.variant_code, "custom_variant_code": v.custom_variant_code,
-                              "options": [list(o) for o in v.options], "quantity": v.quantity}
-                             for v in product.variants]}
+        sandbox.emit(mall.mall_id, events.PRODUCT_CREATED, events.product_payload(product))
+        return {
+            "product_no": product.product_no,
+            "product_code": product.product_code,
+            "variants": [
+                {
+                    "variant_code": v.variant_code,
+                    "custom_variant_code": v.custom_variant_code,
+                    "options": [list(o) for o in v.options],
+                    "quantity": v.quantity,
+                }
+                for v in product.variants
+            ],
+        }
 
     async def remove_product(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         mall = mall_of(request)
         product = mall.delete_product(int(request.path_params["product_no"]))
         if product is None:
             raise ControlError(404, "unknown product")
-        sandbox.emit(mall.mall_id, 90003, {"product_no": product.product_no, "product_code": product.product_code})
+        sandbox.emit(mall.mall_id, events.PRODUCT_DELETED, events.product_payload(product))
         return {"product_no": product.product_no, "deleted": True}
 
     async def add_fault(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +307,20 @@ def routes(sandbox: Any) -> list[Route]:
     async def expire_tokens(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         return {"expired": sandbox.tokens.expire_all(body.get("mall"))}
 
+    async def revoke_tokens(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        mall = body.get("mall")
+        if mall is not None and sandbox.state.mall(mall) is None:
+            raise ControlError(404, f"unknown mall {mall!r}")
+        access, refresh = sandbox.tokens.revoke_mall(mall)
+        return {"revoked_access_tokens": access, "revoked_refresh_tokens": refresh}
+
+    async def inflight(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Admin API calls still being handled; `wait=S` waits up to S seconds for none (stalled writes)."""
+        deadline = time.monotonic() + float(request.query_params.get("wait", 0))
+        while sandbox.inflight > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return {"inflight": sandbox.inflight}
+
     async def bucket(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         if "leak_rate" in body:
             rate = float(body["leak_rate"])
@@ -225,15 +331,47 @@ def routes(sandbox: Any) -> list[Route]:
             sandbox.limiter.reset()
         return {"leak_rate": sandbox.limiter.leak_rate, "capacity": sandbox.limiter.capacity}
 
+    def _webhook_state() -> dict[str, Any]:
+        hooks = sandbox.webhooks
+        return {
+            "url": hooks.url,
+            "failing": hooks.failing,
+            "fail_status": hooks.fail_status,
+            "holding": hooks.holding,
+            "held": hooks.held(),
+            "duplicate_rate": hooks.duplicate_rate,
+        }
+
     async def webhooks(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        sandbox.webhooks.configure(body.get("url"), body.get("key"))
-        return {"url": sandbox.webhooks.url}
+        """Only the keys sent change: `url` (null turns webhooks off), `key`, `fail`/`fail_status`, `hold`,
+        `duplicate_rate`."""
+        hooks = sandbox.webhooks
+        if "duplicate_rate" in body:
+            rate = float(body["duplicate_rate"])
+            if not 0.0 <= rate <= 1.0:
+                raise ControlError(400, "duplicate_rate must be between 0 and 1")
+            hooks.duplicate_rate = rate
+        if "url" in body or "key" in body:
+            hooks.configure(body.get("url", hooks.url), body.get("key"))
+        if "fail" in body:
+            status = body.get("fail_status")
+            if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+                raise ControlError(400, "fail_status must be an HTTP status or null (receiver down)")
+            hooks.set_failing(bool(body["fail"]), status)
+        if body.get("hold") is True:
+            hooks.hold()
+        elif body.get("hold") is False and hooks.holding:
+            hooks.release("fifo")
+        return _webhook_state()
+
+    async def webhooks_release(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        released = sandbox.webhooks.release(str(body.get("order", "fifo")), int(body.get("seed", 0)))
+        return {"released": released, **_webhook_state()}
 
     async def webhook_logs(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         mall = mall_of(request)
         sandbox.webhooks.wait_idle(float(request.query_params.get("wait", 0)))
-        return {"logs": [{k: v for k, v in row.items() if not k.startswith("_")}
-                         for row in sandbox.webhooks.logs(mall.mall_id)]}
+        return {"logs": [{k: v for k, v in row.items() if not k.startswith("_")} for row in sandbox.webhooks.logs(mall.mall_id)]}
 
     m = "/_sandbox/{mall_id}"
     return [
@@ -244,10 +382,19 @@ def routes(sandbox: Any) -> list[Route]:
         Route("/_sandbox/time", endpoint(time_get), methods=["GET"]),
         Route("/_sandbox/time", endpoint(time_advance), methods=["POST"]),
         Route("/_sandbox/tokens/expire", endpoint(expire_tokens), methods=["POST"]),
+        Route("/_sandbox/tokens/revoke", endpoint(revoke_tokens), methods=["POST"]),
+        Route("/_sandbox/inflight", endpoint(inflight), methods=["GET"]),
         Route("/_sandbox/bucket", endpoint(bucket), methods=["POST"]),
         Route("/_sandbox/webhooks", endpoint(webhooks), methods=["POST"]),
+        Route("/_sandbox/webhooks", endpoint(lambda request, body: _async(_webhook_state())), methods=["GET"]),
+        Route("/_sandbox/webhooks/release", endpoint(webhooks_release), methods=["POST"]),
         Route(m + "/orders", endpoint(create_orders), methods=["POST"]),
+        Route(m + "/orders/status", endpoint(bulk_status), methods=["POST"]),
         Route(m + "/orders/{order_id}/status", endpoint(order_status), methods=["POST"]),
+        Route(m + "/orders/{order_id}/deliver", endpoint(deliver), methods=["POST"]),
+        Route(m + "/orders/{order_id}/confirm", endpoint(confirm), methods=["POST"]),
+        Route(m + "/orders/{order_id}/shipments", endpoint(channel_shipment), methods=["POST"]),
+        Route(m + "/orders/{order_id}/cancellation-request", endpoint(cancellation_request), methods=["POST"]),
         Route(m + "/orders/{order_id}/items/{item_code}/status", endpoint(item_status), methods=["POST"]),
         Route(m + "/orders/{order_id}/hide", endpoint(hide_order), methods=["POST"]),
         Route(m + "/products", endpoint(add_product), methods=["POST"]),
@@ -260,6 +407,26 @@ def routes(sandbox: Any) -> list[Route]:
     ]
 
 
+_ITEM_KEYS = (
+    "order_item_code",
+    "variant_code",
+    "custom_variant_code",
+    "quantity",
+    "order_status",
+    "shipping_code",
+    "tracking_no",
+    "shipping_company_code",
+    "claim_code",
+    "shipped_date",
+    "delivered_date",
+    "purchaseconfirmation_date",
+)
+
+
+async def _async(value: Any) -> Any:
+    return value
+
+
 class _Quiet:
     """A stand-in server that drops webhooks (used while an order is being created)."""
 
@@ -267,16 +434,28 @@ class _Quiet:
         return None
 
 
-def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: int,
-               specs: list[dict[str, Any]] | None) -> Order:
+def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: int, specs: list[dict[str, Any]] | None) -> Order:
     from cafe24_sandbox.catalog_data import ORDER_PLACES, PAYMENT_METHODS
     from cafe24_sandbox.models import Customer
 
-    order = Order(idx=0, order_id=mall.new_order_id(order_ts), shop_no=shop_no, order_ts=order_ts,
-                  customer=Customer("guest" + str(rng.randrange(10**6)), "홍길동", "guest@example.co.kr",
-                                    "010-1234-5678", "06236", "서울특별시 강남구 테헤란로 1", "2층"),
-                  payment_method=rng.choice(PAYMENT_METHODS)[0], order_place_id=rng.choice(ORDER_PLACES)[0],
-                  shipping_fee=3000)
+    order = Order(
+        idx=0,
+        order_id=mall.new_order_id(order_ts),
+        shop_no=shop_no,
+        order_ts=order_ts,
+        customer=Customer(
+            "guest" + str(rng.randrange(10**6)),
+            "홍길동",
+            "guest@example.co.kr",
+            "010-1234-5678",
+            "06236",
+            "서울특별시 강남구 테헤란로 1",
+            "2층",
+        ),
+        payment_method=rng.choice(PAYMENT_METHODS)[0],
+        order_place_id=rng.choice(ORDER_PLACES)[0],
+        shipping_fee=3000,
+    )
     if mall.orders:
         order.customer = mall.orders[rng.randrange(len(mall.orders))].customer
     if specs:
@@ -294,9 +473,19 @@ def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: in
             quantity = int(spec.get("quantity", 1))
             if quantity < 1:
                 raise ControlError(400, "quantity must be >= 1")
-            order.items.append(Item(order, seq, product, variant, quantity, product.view(shop_no, "price"),
-                                    variant.additional_amount, "N00",
-                                    product_name=product.view(shop_no, "product_name")))
+            order.items.append(
+                Item(
+                    order,
+                    seq,
+                    product,
+                    variant,
+                    quantity,
+                    product.view(shop_no, "price"),
+                    variant.additional_amount,
+                    "N00",
+                    product_name=product.view(shop_no, "product_name"),
+                )
+            )
     else:
         numbers = mall.product_nos.values
         if not numbers:
@@ -304,7 +493,17 @@ def _new_order(mall: MallState, rng: random.Random, order_ts: float, shop_no: in
         for seq in range(1, rng.randint(1, 3) + 1):
             product = mall.products[numbers[rng.randrange(len(numbers))]]
             variant = product.variants[rng.randrange(len(product.variants))]
-            order.items.append(Item(order, seq, product, variant, rng.randint(1, 2), product.view(shop_no, "price"),
-                                    variant.additional_amount, "N00",
-                                    product_name=product.view(shop_no, "product_name")))
+            order.items.append(
+                Item(
+                    order,
+                    seq,
+                    product,
+                    variant,
+                    rng.randint(1, 2),
+                    product.view(shop_no, "price"),
+                    variant.additional_amount,
+                    "N00",
+                    product_name=product.view(shop_no, "product_name"),
+                )
+            )
     return order

@@ -23,8 +23,9 @@ class ApiError(Exception):
         return {"error": inner}
 
 
-def error_response(status: int, message: str, *, more_info: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, *, more_info: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(ApiError(status, message, more_info).body(), status_code=status, headers=headers)
 
 

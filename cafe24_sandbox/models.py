@@ -116,6 +116,9 @@ class Item:
     status_additional_info: str | None = None
     status_before_claim: str | None = None  # Cafe24's order_status_before_cs; restored when a claim is undone
     product_name: str | None = None  # the name at order time (later merchant renames do not rewrite history)
+    status_before_hold: str | None = None  # where `unhold` sends the item back to
+    # whether the item's quantity is off the variant's stock; seeded stock already reflects seeded orders
+    stock_deducted: bool = True
 
     @property
     def order_item_code(self) -> str:

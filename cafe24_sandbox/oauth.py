@@ -120,6 +120,18 @@ class TokenStore:
                 return None, "access_token time expired."
             return entry, None
 
+    def revoke_mall(self, mall_id: str | None = None) -> tuple[int, int]:
+        """Control API: every access and refresh token of a mall dies (the merchant removed the app, or
+        Cafe24 revoked the grant); only a new authorization-code flow gets the app back in."""
+        with self._lock:
+            access = [t for t, e in self.access.items() if mall_id is None or e.grant.mall_id == mall_id]
+            refresh = [t for t, e in self.refresh.items() if mall_id is None or e.grant.mall_id == mall_id]
+            for token in access:
+                del self.access[token]
+            for token in refresh:
+                del self.refresh[token]
+            return len(access), len(refresh)
+
     def expire_all(self, mall_id: str | None = None) -> int:
         """Control API: make every access token of a mall expired now."""
         with self._lock:
@@ -217,7 +229,7 @@ class OAuthEndpoints:
         elif grant_type == "refresh_token":
             grant = self.store.rotate(form.get("refresh_token", ""), mall_id, client[0])
             if grant is None:
-                return _oauth_error(400, "invalid_grant", "Invalid refresh_token")
+                return _oauth_error(self.config.refresh_error_status, "invalid_grant", "Invalid refresh_token")
         else:
             return _oauth_error(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
         access, refresh, issued = self.store.issue_tokens(grant)

@@ -28,8 +28,24 @@ class CallLog:
         self._logs: dict[str, deque[dict[str, Any]]] = {}
         self._seq = 0
 
-    def record(self, mall_id: str, method: str, endpoint: str, path: str, query: str, status: int,
-               elapsed_ms: float, *, write: bool, client_id: str | None, fault: str | None = None) -> None:
+    def record(
+        self,
+        mall_id: str,
+        method: str,
+        endpoint: str,
+        path: str,
+        query: str,
+        status: int,
+        elapsed_ms: float,
+        *,
+        write: bool,
+        client_id: str | None,
+        fault: str | None = None,
+        handled_status: int | None = None,
+    ) -> None:
+        """`handled_status` is what the handler answered: under an `applied_*` fault the client saw 504 (or
+        nothing) while the write went through; 0 means the handler never ran. Writes count by it."""
+        handled = status if handled_status is None else handled_status
         with self._lock:
             stats = self._stats.setdefault(mall_id, MallStats())
             key = f"{method} {endpoint}"
@@ -38,20 +54,38 @@ class CallLog:
             stats.statuses[f"{key} {status}"] += 1
             if status == 429:
                 stats.throttled += 1
-            if write and status in (200, 201, 207):
+            if write and handled in (200, 201, 207):
                 stats.writes[key] += 1
             self._seq += 1
             log = self._logs.setdefault(mall_id, deque(maxlen=self._capacity))
-            log.append({"seq": self._seq, "time": time.time(), "method": method, "endpoint": endpoint,
-                        "path": path, "query": query, "status": status, "elapsed_ms": round(elapsed_ms, 3),
-                        "client_id": client_id, "fault": fault})
+            log.append(
+                {
+                    "seq": self._seq,
+                    "time": time.time(),
+                    "method": method,
+                    "endpoint": endpoint,
+                    "path": path,
+                    "query": query,
+                    "status": status,
+                    "elapsed_ms": round(elapsed_ms, 3),
+                    "client_id": client_id,
+                    "fault": fault,
+                    "handled_status": handled,
+                }
+            )
 
     def stats(self, mall_id: str) -> dict[str, Any]:
         with self._lock:
             stats = self._stats.get(mall_id, MallStats())
-            return {"mall_id": mall_id, "total_calls": stats.total, "throttled_429": stats.throttled,
-                    "calls": dict(stats.calls), "statuses": dict(stats.statuses), "writes": dict(stats.writes),
-                    "total_writes": sum(stats.writes.values())}
+            return {
+                "mall_id": mall_id,
+                "total_calls": stats.total,
+                "throttled_429": stats.throttled,
+                "calls": dict(stats.calls),
+                "statuses": dict(stats.statuses),
+                "writes": dict(stats.writes),
+                "total_writes": sum(stats.writes.values()),
+            }
 
     def logs(self, mall_id: str, since_seq: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
         with self._lock:

@@ -73,8 +73,9 @@ class Router:
                 return rf"(?P<{name}>\d+)" if kind == "int" else rf"(?P<{name}>[^/]+)"
 
             regex = re.compile("^" + _PARAM.sub(replace, template) + "$")
-            self.routes.append(Route(method, template, regex, converters, handler, scope,
-                                     write=method in ("POST", "PUT", "DELETE")))
+            self.routes.append(
+                Route(method, template, regex, converters, handler, scope, write=method in ("POST", "PUT", "DELETE"))
+            )
             return handler
 
         return decorate
@@ -120,5 +121,7 @@ def multi_status(results: list[tuple[int, dict[str, Any]]], key: str) -> tuple[i
         status = statuses.pop()
         first = results[0][1]["error"]
         raise ApiError(status, first["message"], {"errors": [record for _, record in results]})
-    return 207, {key: [record for status, record in results if status == 200],
-                 "errors": [record for status, record in results if status != 200]}
+    return 207, {
+        key: [record for status, record in results if status == 200],
+        "errors": [record for status, record in results if status != 200],
+    }

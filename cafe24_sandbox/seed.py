@@ -15,8 +15,25 @@ from itertools import accumulate
 
 from cafe24_sandbox import ids
 from cafe24_sandbox.catalog_data import (
-    ADJECTIVES, APPAREL_SIZES, BRANDS, CARRIERS, CATEGORY_TREE, CITIES, COLORS, ENGLISH, GIVEN, LIVING_SIZES,
-    MATERIALS, MATERIALS_EN, ORDER_PLACES, PAYMENT_METHODS, ROMAN, SHIPPING_MESSAGES, SHOE_SIZES, SURNAMES, VOLUMES,
+    ADJECTIVES,
+    APPAREL_SIZES,
+    BRANDS,
+    CARRIERS,
+    CATEGORY_TREE,
+    CITIES,
+    COLORS,
+    ENGLISH,
+    GIVEN,
+    LIVING_SIZES,
+    MATERIALS,
+    MATERIALS_EN,
+    ORDER_PLACES,
+    PAYMENT_METHODS,
+    ROMAN,
+    SHIPPING_MESSAGES,
+    SHOE_SIZES,
+    SURNAMES,
+    VOLUMES,
 )
 from cafe24_sandbox.config import SandboxConfig
 from cafe24_sandbox.models import Brand, Category, Customer, Item, Order, Product, Shipment, Variant
@@ -50,14 +67,37 @@ def seed_mall(mall: MallState, config: SandboxConfig) -> None:
 
 
 def seed_shops(mall: MallState, config: SandboxConfig) -> None:
-    mall.shops = [ShopInfo(1, f"{mall.mall_id} 쇼핑몰", "ko_KR", "Korean", "KRW", "South Korean Won (KRW)",
-                           "Asia/Seoul", "(UTC+09:00) Seoul", f"{mall.mall_id}.co.kr", f"{mall.mall_id}.cafe24.com")]
+    mall.shops = [
+        ShopInfo(
+            1,
+            f"{mall.mall_id} 쇼핑몰",
+            "ko_KR",
+            "Korean",
+            "KRW",
+            "South Korean Won (KRW)",
+            "Asia/Seoul",
+            "(UTC+09:00) Seoul",
+            f"{mall.mall_id}.co.kr",
+            f"{mall.mall_id}.cafe24.com",
+        )
+    ]
     for shop_no in range(2, config.shops_per_mall + 1):
         currency = config.shop2_currency if shop_no == 2 else "KRW"
         currency_name = {"KRW": "South Korean Won (KRW)", "USD": "United States Dollar (USD)"}.get(currency, currency)
-        mall.shops.append(ShopInfo(shop_no, f"{mall.mall_id} Global Shop {shop_no}", "en_US", "English", currency,
-                                   currency_name, "Asia/Seoul", "(UTC+09:00) Seoul",
-                                   f"en{shop_no}.{mall.mall_id}.co.kr", f"{mall.mall_id}.cafe24.com/shop{shop_no}"))
+        mall.shops.append(
+            ShopInfo(
+                shop_no,
+                f"{mall.mall_id} Global Shop {shop_no}",
+                "en_US",
+                "English",
+                currency,
+                currency_name,
+                "Asia/Seoul",
+                "(UTC+09:00) Seoul",
+                f"en{shop_no}.{mall.mall_id}.co.kr",
+                f"{mall.mall_id}.cafe24.com/shop{shop_no}",
+            )
+        )
 
 
 LeafInfo = tuple[Category, str, str, float, tuple[int, int]]
@@ -100,7 +140,7 @@ def _option_axes(kind: str, rng: random.Random, big: bool) -> list[tuple[str, li
         return [("색상", colors), ("사이즈", [(s, s) for s in sizes])]
     if kind == "shoes":
         start = rng.randint(0, 6)
-        return [("색상", colors[:2]), ("사이즈", [(s, s) for s in SHOE_SIZES[start: start + rng.randint(3, 6)]])]
+        return [("색상", colors[:2]), ("사이즈", [(s, s) for s in SHOE_SIZES[start : start + rng.randint(3, 6)]])]
     if kind == "volume":
         return [("용량", VOLUMES[: rng.randint(2, 3)])]
     if kind == "living":
@@ -132,14 +172,26 @@ def seed_products(mall: MallState, config: SandboxConfig, leaves: list[LeafInfo]
         big = product_no in big_option_nos
         has_option = big or rng.random() < option_chance
         month = ids.kst_day(created)[:6]
-        image = None if rng.random() < config.missing_image_ratio else f"{month}/{product_no}_shop1_{rng.randrange(10**6):06d}.jpg"
+        image = (
+            None if rng.random() < config.missing_image_ratio else f"{month}/{product_no}_shop1_{rng.randrange(10**6):06d}.jpg"
+        )
         product = Product(
-            product_no=product_no, product_code=code, product_name=name,
+            product_no=product_no,
+            product_code=code,
+            product_name=name,
             eng_product_name=f"{MATERIALS_EN[material]} {ENGLISH.get(noun, noun)}",
-            custom_product_code=f"{kind[:2].upper()}-{product_no:06d}", model_name=f"M{product_no:05d}",
-            price=price, retail_price=retail, supply_price=supply, brand_code=rng.choice(brand_codes),
-            category_nos=[leaf.category_no], created_ts=created, updated_ts=updated, image_path=image,
-            display="T" if rng.random() < 0.92 else "F", selling="T" if rng.random() < 0.9 else "F",
+            custom_product_code=f"{kind[:2].upper()}-{product_no:06d}",
+            model_name=f"M{product_no:05d}",
+            price=price,
+            retail_price=retail,
+            supply_price=supply,
+            brand_code=rng.choice(brand_codes),
+            category_nos=[leaf.category_no],
+            created_ts=created,
+            updated_ts=updated,
+            image_path=image,
+            display="T" if rng.random() < 0.92 else "F",
+            selling="T" if rng.random() < 0.9 else "F",
             summary_description=f"{name} - {leaf.path_names[0]} 베스트",
             description=f"<p>{name}</p><p>소재: {material} / 원산지: 대한민국</p>",
             product_weight=f"{rng.choice((0.2, 0.3, 0.5, 0.8, 1.0, 1.5))}0",
@@ -156,20 +208,31 @@ def seed_products(mall: MallState, config: SandboxConfig, leaves: list[LeafInfo]
                 sku = f"{product.custom_product_code}-{parts}"
                 extra = 2000 if any(v in ("XL", "XXL", "킹", "100ml") for _, v, _ in combo) else 0
                 variant = Variant(
-                    variant_code=ids.variant_code(code, index), product_no=product_no,
+                    variant_code=ids.variant_code(code, index),
+                    product_no=product_no,
                     options=tuple((n, v) for n, v, _ in combo),
-                    custom_variant_code="" if rng.random() < 0.004 else sku, additional_amount=extra,
-                    quantity=0 if rng.random() < 0.1 else rng.randint(1, 250), safety_inventory=rng.choice((0, 0, 3, 5)),
-                    display_soldout="T", inventory_control_type=rng.choice("AB"),
+                    custom_variant_code="" if rng.random() < 0.004 else sku,
+                    additional_amount=extra,
+                    quantity=0 if rng.random() < 0.1 else rng.randint(1, 250),
+                    safety_inventory=rng.choice((0, 0, 3, 5)),
+                    display_soldout="T",
+                    inventory_control_type=rng.choice("AB"),
                 )
                 product.variants.append(variant)
                 option_variants.append(variant)
             product.next_variant_index = 10 + len(combos)
         else:
-            product.variants.append(Variant(
-                variant_code=ids.variant_code(code, 10), product_no=product_no, options=(), custom_variant_code="",
-                quantity=0 if rng.random() < 0.08 else rng.randint(1, 500), safety_inventory=0,
-                inventory_control_type=rng.choice("AB")))
+            product.variants.append(
+                Variant(
+                    variant_code=ids.variant_code(code, 10),
+                    product_no=product_no,
+                    options=(),
+                    custom_variant_code="",
+                    quantity=0 if rng.random() < 0.08 else rng.randint(1, 500),
+                    safety_inventory=0,
+                    inventory_control_type=rng.choice("AB"),
+                )
+            )
             product.next_variant_index = 11
         mall.add_product(product, index=False)
     mall.rebuild_product_indexes()
@@ -184,7 +247,7 @@ def _weighted(options: list[tuple[str, str, int]]) -> tuple[list[tuple[str, str,
     return options, list(accumulate(weight for *_, weight in options))
 
 
-def _pick(rng: random.Random, table: tuple[list, list[int]]):  # type: ignore[type-arg]
+def _pick(rng: random.Random, table: tuple[list[tuple[str, str, int]], list[int]]) -> tuple[str, str, int]:
     options, cumulative = table
     return options[bisect(cumulative, rng.random() * cumulative[-1])]
 
@@ -192,15 +255,65 @@ def _pick(rng: random.Random, table: tuple[list, list[int]]):  # type: ignore[ty
 # (max age in days, [(status, weight)]) — younger orders are earlier in the flow
 _STATUS_BY_AGE: list[tuple[float, list[tuple[str, int]]]] = [
     (0.5, [("N00", 12), ("N10", 55), ("N20", 25), ("N21", 5), ("C00", 2), ("C40", 1)]),
-    (2, [("N00", 4), ("N10", 14), ("N20", 22), ("N21", 14), ("N22", 3), ("N30", 33), ("C00", 3), ("C10", 1),
-         ("C34", 1), ("C40", 3), ("C48", 2)]),
-    (7, [("N20", 2), ("N21", 2), ("N30", 20), ("N40", 55), ("N50", 6), ("C40", 4), ("C41", 1), ("C47", 1),
-         ("C48", 2), ("R00", 3), ("R10", 1), ("E00", 2), ("E10", 1)]),
-    (1e9, [("N40", 34), ("N50", 48), ("C40", 5), ("C41", 1), ("C47", 1), ("C48", 2), ("C49", 1), ("R00", 1),
-           ("R10", 1), ("R30", 1), ("R40", 3), ("E00", 1), ("E10", 1), ("E40", 2)]),
+    (
+        2,
+        [
+            ("N00", 4),
+            ("N10", 14),
+            ("N20", 22),
+            ("N21", 14),
+            ("N22", 3),
+            ("N30", 33),
+            ("C00", 3),
+            ("C10", 1),
+            ("C34", 1),
+            ("C40", 3),
+            ("C48", 2),
+        ],
+    ),
+    (
+        7,
+        [
+            ("N20", 2),
+            ("N21", 2),
+            ("N30", 20),
+            ("N40", 55),
+            ("N50", 6),
+            ("C40", 4),
+            ("C41", 1),
+            ("C47", 1),
+            ("C48", 2),
+            ("R00", 3),
+            ("R10", 1),
+            ("E00", 2),
+            ("E10", 1),
+        ],
+    ),
+    (
+        1e9,
+        [
+            ("N40", 34),
+            ("N50", 48),
+            ("C40", 5),
+            ("C41", 1),
+            ("C47", 1),
+            ("C48", 2),
+            ("C49", 1),
+            ("R00", 1),
+            ("R10", 1),
+            ("R30", 1),
+            ("R40", 3),
+            ("E00", 1),
+            ("E10", 1),
+            ("E40", 2),
+        ],
+    ),
 ]
 _GAPS = {  # typical delay before each order event, in days (min, max)
-    "pay_date": (0.0, 0.05), "place_date": (0.1, 0.8), "shipbegin_date": (0.2, 1.2), "shipend_date": (0.6, 2.0),
+    "pay_date": (0.0, 0.05),
+    "place_date": (0.1, 0.8),
+    "shipbegin_date": (0.2, 1.2),
+    "shipend_date": (0.6, 2.0),
     "purchaseconfirmation_date": (2.0, 7.0),
 }
 
@@ -233,12 +346,18 @@ def seed_orders(mall: MallState, config: SandboxConfig, now: float) -> None:
     hidden_ratio = config.hidden_order_ratio
     for order_ts in times:
         customer = customers[int(rand() * n_customers)]
-        order = Order(idx=0, order_id=mall.new_order_id(order_ts),
-                      shop_no=2 if two_shops and rand() >= 0.8 else 1, order_ts=order_ts,
-                      customer=customer, payment_method=_pick(rng, methods)[0],
-                      order_place_id=_pick(rng, places)[0], shipping_fee=0 if rand() < 0.55 else 3000,
-                      shipping_message=SHIPPING_MESSAGES[int(rand() * len(SHIPPING_MESSAGES))],
-                      first_order="F" if customer.member_id in seen_members else "T")
+        order = Order(
+            idx=0,
+            order_id=mall.new_order_id(order_ts),
+            shop_no=2 if two_shops and rand() >= 0.8 else 1,
+            order_ts=order_ts,
+            customer=customer,
+            payment_method=_pick(rng, methods)[0],
+            order_place_id=_pick(rng, places)[0],
+            shipping_fee=0 if rand() < 0.55 else 3000,
+            shipping_message=SHIPPING_MESSAGES[int(rand() * len(SHIPPING_MESSAGES))],
+            first_order="F" if customer.member_id in seen_members else "T",
+        )
         seen_members.add(customer.member_id)
         age = (now - order_ts) / DAY
         table = next(t for limit, t in by_age if age < limit)
@@ -249,14 +368,24 @@ def seed_orders(mall: MallState, config: SandboxConfig, now: float) -> None:
             product = products[bisect(weights, rand() * total_weight)]
             variants = product.variants
             variant = variants[int(rand() * len(variants))]
-            items.append(Item(order, seq, product, variant, quantities[int(rand() * 5)], product.price,
-                              variant.additional_amount, "N00", product_name=product.product_name))
+            items.append(
+                Item(
+                    order,
+                    seq,
+                    product,
+                    variant,
+                    quantities[int(rand() * 5)],
+                    product.price,
+                    variant.additional_amount,
+                    "N00",
+                    product_name=product.product_name,
+                )
+            )
         partial = count > 1 and status[0] in "CRE" and rand() < 0.3
         for item in items:
             item_status = status
             if partial and item.seq > 1:
-                item_status = "N40" if status[0] in "RE" or age > 7 else (
-                    "N10" if status in ("C00", "C10", "C34") else "N20")
+                item_status = "N40" if status[0] in "RE" or age > 7 else ("N10" if status in ("C00", "C10", "C34") else "N20")
             if item_status[0] in "CRE" and item_status not in ("C47", "C48", "C49"):
                 claim_seq += 1
                 item.claim_code = ids.claim_code(ids.kst_day(order_ts), claim_seq)
@@ -302,10 +431,17 @@ def _seed_shipment(mall: MallState, order: Order, rng: random.Random) -> None:
     status = "standby" if statuses == {"N21"} else ("shipping" if "N30" in statuses else "shipped")
     events = order.events
     ts = events.get("shipbegin_date") or events.get("place_date") or order.order_ts
-    shipment = Shipment(shipping_code=shipping_code, order_id=order.order_id, shop_no=order.shop_no, status=status,
-                        tracking_no=str(100_000_000_000 + int(rng.random() * 899_999_999_999)),
-                        shipping_company_code=code, carrier_id=carrier_id, item_seqs=[item.seq for item in shipped],
-                        tracking_no_updated_ts=ts)
+    shipment = Shipment(
+        shipping_code=shipping_code,
+        order_id=order.order_id,
+        shop_no=order.shop_no,
+        status=status,
+        tracking_no=str(100_000_000_000 + int(rng.random() * 899_999_999_999)),
+        shipping_company_code=code,
+        carrier_id=carrier_id,
+        item_seqs=[item.seq for item in shipped],
+        tracking_no_updated_ts=ts,
+    )
     for item in shipped:
         item.shipping_code = shipping_code
     order.shipments = [shipment]
@@ -317,8 +453,15 @@ def _customers(rng: random.Random, count: int) -> list[Customer]:
         surname, given_index = rng.choice(SURNAMES), rng.randrange(len(GIVEN))
         member = f"{ROMAN[given_index]}{number:04d}"
         street, zipcode = rng.choice(CITIES)
-        people.append(Customer(member_id=member, name=surname + GIVEN[given_index],
-                               email=f"{member}@example.co.kr", cellphone=f"010-{rng.randrange(10**4):04d}-{rng.randrange(10**4):04d}",
-                               zipcode=zipcode, address1=f"{street} {rng.randint(1, 300)}",
-                               address2=f"{rng.randint(1, 30)}층 {rng.randint(101, 1505)}호"))
+        people.append(
+            Customer(
+                member_id=member,
+                name=surname + GIVEN[given_index],
+                email=f"{member}@example.co.kr",
+                cellphone=f"010-{rng.randrange(10**4):04d}-{rng.randrange(10**4):04d}",
+                zipcode=zipcode,
+                address1=f"{street} {rng.randint(1, 300)}",
+                address2=f"{rng.randint(1, 30)}층 {rng.randint(101, 1505)}호",
+            )
+        )
     return people

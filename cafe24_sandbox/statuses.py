@@ -6,46 +6,89 @@ from functools import lru_cache
 
 # code -> (status_code, status_text)
 STATUSES: dict[str, tuple[str, str]] = {
-    "N00": ("N1", "Before Deposit"), "N01": ("N2", "Exchange item"), "N02": ("N1", "Before Payment"),
-    "N10": ("N1", "Preparing Product"), "N20": ("N1", "Preparing Shipment"),
-    "N21": ("N1", "Awaiting Shipment"), "N22": ("N1", "Shipment On Hold"),
-    "N30": ("N1", "In Transit"), "N40": ("N1", "Shipping Complete"), "N50": ("N1", "Purchase Confirmed"),
-    "C00": ("C2", "Cancellation Requested"), "C10": ("C2", "Cancellation Accepted"),
-    "C11": ("C2", "Cancellation Rejected"), "C34": ("C2", "Cancellation In Progress - Before Refund"),
-    "C35": ("C2", "Cancellation In Progress - Refunded"), "C36": ("C2", "Cancellation In Progress - Refund On Hold"),
-    "C40": ("C2", "Cancellation Complete"), "C41": ("C2", "Cancelled - Before Refund"),
-    "C42": ("C2", "Cancelled - Refund Requested"), "C43": ("C2", "Cancelled - Refund On Hold"),
-    "C47": ("C1", "Cancelled Before Payment - Buyer"), "C48": ("C1", "Cancelled Before Payment - Auto"),
+    "N00": ("N1", "Before Deposit"),
+    "N01": ("N2", "Exchange item"),
+    "N02": ("N1", "Before Payment"),
+    "N10": ("N1", "Preparing Product"),
+    "N20": ("N1", "Preparing Shipment"),
+    "N21": ("N1", "Awaiting Shipment"),
+    "N22": ("N1", "Shipment On Hold"),
+    "N30": ("N1", "In Transit"),
+    "N40": ("N1", "Shipping Complete"),
+    "N50": ("N1", "Purchase Confirmed"),
+    "C00": ("C2", "Cancellation Requested"),
+    "C10": ("C2", "Cancellation Accepted"),
+    "C11": ("C2", "Cancellation Rejected"),
+    "C34": ("C2", "Cancellation In Progress - Before Refund"),
+    "C35": ("C2", "Cancellation In Progress - Refunded"),
+    "C36": ("C2", "Cancellation In Progress - Refund On Hold"),
+    "C40": ("C2", "Cancellation Complete"),
+    "C41": ("C2", "Cancelled - Before Refund"),
+    "C42": ("C2", "Cancelled - Refund Requested"),
+    "C43": ("C2", "Cancelled - Refund On Hold"),
+    "C47": ("C1", "Cancelled Before Payment - Buyer"),
+    "C48": ("C1", "Cancelled Before Payment - Auto"),
     "C49": ("C1", "Cancelled Before Payment - Admin"),
-    "R00": ("C3", "Return Requested"), "R10": ("C3", "Return Accepted"), "R11": ("C3", "Return Rejected"),
-    "R12": ("C3", "Return On Hold"), "R13": ("C3", "Return Accepted - Collected"),
-    "R20": ("C3", "Return Collected"), "R30": ("C3", "Return In Progress - Before Collection"),
-    "R31": ("C3", "Return In Progress - After Collection"), "R34": ("C3", "Return In Progress - Before Refund"),
-    "R36": ("C3", "Return In Progress - Refund On Hold"), "R40": ("C3", "Return Complete"),
-    "R41": ("C3", "Return Complete - Before Refund"), "R42": ("C3", "Return Complete - Refund Requested"),
+    "R00": ("C3", "Return Requested"),
+    "R10": ("C3", "Return Accepted"),
+    "R11": ("C3", "Return Rejected"),
+    "R12": ("C3", "Return On Hold"),
+    "R13": ("C3", "Return Accepted - Collected"),
+    "R20": ("C3", "Return Collected"),
+    "R30": ("C3", "Return In Progress - Before Collection"),
+    "R31": ("C3", "Return In Progress - After Collection"),
+    "R34": ("C3", "Return In Progress - Before Refund"),
+    "R36": ("C3", "Return In Progress - Refund On Hold"),
+    "R40": ("C3", "Return Complete"),
+    "R41": ("C3", "Return Complete - Before Refund"),
+    "R42": ("C3", "Return Complete - Refund Requested"),
     "R43": ("C3", "Return Complete - Refund On Hold"),
-    "E00": ("E1", "Exchange Requested"), "E10": ("E1", "Exchange Accepted"), "E11": ("E1", "Exchange Rejected"),
-    "E12": ("E1", "Exchange On Hold"), "E13": ("E1", "Exchange Accepted - Collected"),
-    "E20": ("E1", "Exchange Being Prepared"), "E30": ("E1", "Exchange In Progress - Before Collection"),
-    "E31": ("E1", "Exchange In Progress - After Collection"), "E32": ("E1", "Exchange - Awaiting Payment"),
-    "E33": ("E1", "Exchange - Paid"), "E34": ("E1", "Exchange - Before Refund"),
-    "E35": ("E1", "Exchange - Refunded"), "E36": ("E1", "Exchange - Refund On Hold"),
-    "E40": ("E1", "Exchange Complete"), "E41": ("E1", "Exchange Complete - Withdrawn"),
-    "E50": ("E1", "Exchange Withdrawn by Seller"), "E51": ("E1", "Exchange Withdrawn by Buyer"),
+    "E00": ("E1", "Exchange Requested"),
+    "E10": ("E1", "Exchange Accepted"),
+    "E11": ("E1", "Exchange Rejected"),
+    "E12": ("E1", "Exchange On Hold"),
+    "E13": ("E1", "Exchange Accepted - Collected"),
+    "E20": ("E1", "Exchange Being Prepared"),
+    "E30": ("E1", "Exchange In Progress - Before Collection"),
+    "E31": ("E1", "Exchange In Progress - After Collection"),
+    "E32": ("E1", "Exchange - Awaiting Payment"),
+    "E33": ("E1", "Exchange - Paid"),
+    "E34": ("E1", "Exchange - Before Refund"),
+    "E35": ("E1", "Exchange - Refunded"),
+    "E36": ("E1", "Exchange - Refund On Hold"),
+    "E40": ("E1", "Exchange Complete"),
+    "E41": ("E1", "Exchange Complete - Withdrawn"),
+    "E50": ("E1", "Exchange Withdrawn by Seller"),
+    "E51": ("E1", "Exchange Withdrawn by Buyer"),
 }
 
 DATE_TYPES = (
-    "order_date", "pay_date", "shipbegin_date", "shipend_date", "cancel_date", "place_date",
-    "cancel_request_date", "cancel_accept_date", "cancel_complete_date", "exchange_request_date",
-    "exchange_accept_date", "exchange_complete_date", "return_request_date", "return_accept_date",
-    "return_complete_date", "purchaseconfirmation_date",
+    "order_date",
+    "pay_date",
+    "shipbegin_date",
+    "shipend_date",
+    "cancel_date",
+    "place_date",
+    "cancel_request_date",
+    "cancel_accept_date",
+    "cancel_complete_date",
+    "exchange_request_date",
+    "exchange_accept_date",
+    "exchange_complete_date",
+    "return_request_date",
+    "return_accept_date",
+    "return_complete_date",
+    "purchaseconfirmation_date",
 )
 
 _FORWARD = ["N00", "N10", "N20", "N21", "N30", "N40", "N50"]
 # order-level date_type set on entering each forward status, and the item date it implies
 _FORWARD_EVENTS = {
-    "N10": ("pay_date", None), "N20": ("place_date", None), "N30": ("shipbegin_date", "shipped_date"),
-    "N40": ("shipend_date", "delivered_date"), "N50": ("purchaseconfirmation_date", "purchaseconfirmation_date"),
+    "N10": ("pay_date", None),
+    "N20": ("place_date", None),
+    "N30": ("shipbegin_date", "shipped_date"),
+    "N40": ("shipend_date", "delivered_date"),
+    "N50": ("purchaseconfirmation_date", "purchaseconfirmation_date"),
 }
 
 
@@ -54,9 +97,12 @@ def _claim_steps(code: str) -> list[tuple[str, str | None]]:
     kind, number = code[0], int(code[1:])
     if kind == "C":
         if number >= 47:
-            return [("cancel_request_date", "cancel_request_date"), ("cancel_complete_date", None),
-                    ("cancel_date", "cancel_date")]
-        steps = [("cancel_request_date", "cancel_request_date")]
+            return [
+                ("cancel_request_date", "cancel_request_date"),
+                ("cancel_complete_date", None),
+                ("cancel_date", "cancel_date"),
+            ]
+        steps: list[tuple[str, str | None]] = [("cancel_request_date", "cancel_request_date")]
         if number >= 10:
             steps.append(("cancel_accept_date", None))
         if number >= 40:
@@ -99,7 +145,7 @@ def _implied(code: str) -> list[tuple[str, str | None]]:
         raise KeyError(code)
     if code in _FORWARD:
         upto = _FORWARD.index(code)
-        return [_FORWARD_EVENTS[c] for c in _FORWARD[1: upto + 1] if c in _FORWARD_EVENTS]
+        return [_FORWARD_EVENTS[c] for c in _FORWARD[1 : upto + 1] if c in _FORWARD_EVENTS]
     if code in ("N22",):
         return [_FORWARD_EVENTS["N10"], _FORWARD_EVENTS["N20"]]
     if code in ("N01", "N02"):

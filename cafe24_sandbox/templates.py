@@ -5,8 +5,10 @@ every key of every example record, in Cafe24's order, with sample text blanked. 
 from a deep copy of these and overwrite the fields the sandbox models, so responses carry the same
 field names as Cafe24's own examples."""
 
+from typing import Any
+
 # fmt: off
-TEMPLATES = {'product_list': {'shop_no': 1,
+TEMPLATES: dict[str, dict[str, Any]] = {'product_list': {'shop_no': 1,
                   'product_no': 24,
                   'product_code': 'P000000X',
                   'custom_product_code': '',
