@@ -52,8 +52,16 @@ def _assert_store_filled(database_url: str) -> None:
     with Store.open(database_url) as store:
         counts = store.row_counts()
         assert counts["connections"] == 1
-        for table in ("cafe24_categories", "cafe24_brands", "cafe24_products", "cafe24_variants",
-                      "oms_products", "oms_listings", "cafe24_orders", "cafe24_order_items"):
+        for table in (
+            "cafe24_categories",
+            "cafe24_brands",
+            "cafe24_products",
+            "cafe24_variants",
+            "oms_products",
+            "oms_listings",
+            "cafe24_orders",
+            "cafe24_order_items",
+        ):
             assert counts[table] > 0, f"{table} is empty after the demo"
         # 40 seeded products in each of the two shops.
         assert counts["cafe24_products"] == 80
@@ -103,8 +111,9 @@ def _free_port() -> int:
 def _assert_dev_ui_shows_runs(env: dict[str, str], cwd: Path) -> None:
     ui_port = _free_port()
     cmd = CLI + ["dev", "--port", "0", "--ui-port", str(ui_port), "--products", "40", "--orders", "80"]
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     query = "{ runsOrError { ... on Runs { results { jobName status } } } }"
     jobs: set[str] = set()
     try:
@@ -130,8 +139,7 @@ def _assert_dev_ui_shows_runs(env: dict[str, str], cwd: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_demo_in_production_shape_on_postgresql(tmp_path: Path, postgres_schema_url: str,
-                                                postgres_server_url: str) -> None:
+def test_demo_in_production_shape_on_postgresql(tmp_path: Path, postgres_schema_url: str, postgres_server_url: str) -> None:
     url = sa.engine.make_url(postgres_server_url)
     dagster_db = f"dagster_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
@@ -163,7 +171,8 @@ def test_demo_in_production_shape_on_postgresql(tmp_path: Path, postgres_schema_
         assert {"catalog_job", "orders_new_job"} <= jobs
     finally:
         with admin.connect() as conn:
-            conn.execute(sa.text(
-                "select pg_terminate_backend(pid) from pg_stat_activity where datname = :db"), {"db": dagster_db})
+            conn.execute(
+                sa.text("select pg_terminate_backend(pid) from pg_stat_activity where datname = :db"), {"db": dagster_db}
+            )
             conn.execute(sa.text(f'drop database if exists "{dagster_db}"'))
         admin.dispose()

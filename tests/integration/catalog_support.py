@@ -13,7 +13,7 @@ import pytest
 
 from cafe24_pipeline.assets.catalog import catalog_assets
 from cafe24_pipeline.cafe24.auth import DEFAULT_SCOPES, authorize_url
-from cafe24_pipeline.cafe24.connect import connect_mall
+from cafe24_pipeline.mall_access import connect as connect_mall
 from cafe24_pipeline.checks.catalog import catalog_checks
 from cafe24_pipeline.partitions import MALLS_PARTITION_NAME
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
@@ -44,8 +44,15 @@ class CatalogWorld:
         r = httpx.post(f"{self.server.base_url}/_sandbox/faults", json={"mall": self.mall, **spec}, timeout=30)
         r.raise_for_status()
 
-    def run(self, job: str, *, mode: str | None = None, product_nos: list[int] | None = None,
-            partition_key: str | None = None, **extra: int) -> dg.ExecuteInProcessResult:
+    def run(
+        self,
+        job: str,
+        *,
+        mode: str | None = None,
+        product_nos: list[int] | None = None,
+        partition_key: str | None = None,
+        **extra: int,
+    ) -> dg.ExecuteInProcessResult:
         config = product_sync_config(mode, product_nos, **extra) if mode else None
         return self.defs.resolve_job_def(job).execute_in_process(
             instance=self.instance, partition_key=partition_key or self.mall, run_config=config, raise_on_error=False
@@ -132,8 +139,9 @@ def sandbox_truth(server: Any, mall: str = MALL) -> SandboxTruth:
                     offset += 100
             cursor = 0
             while True:
-                page = http.get("products", params={"shop_no": shop, "limit": 100, "since_product_no": cursor,
-                                                    "embed": "variants"}).json()["products"]
+                page = http.get(
+                    "products", params={"shop_no": shop, "limit": 100, "since_product_no": cursor, "embed": "variants"}
+                ).json()["products"]
                 for product in page:
                     vs = product.get("variants") or []
                     if len(vs) >= 100:
@@ -159,3 +167,15 @@ def sandbox_truth(server: Any, mall: str = MALL) -> SandboxTruth:
         no_sku_variant_codes={c for c, s in by_code.items() if not s},
         distinct_variant_codes=len(by_code),
     )
+
+
+def cli_world(sandbox_factory, tmp_path, monkeypatch, *, columns: int = 200):  # noqa: ANN001, ANN201
+    """A connected mall with its catalogue synced (full) in Dagster, the environment a CLI test runs in
+    (its own DAGSTER_HOME, CAFE24_MALL_ID, a wide terminal)."""
+    server = sandbox_factory(malls=[MALL], products=10, orders=0)
+    world = make_world(server, f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, monkeypatch)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("CAFE24_MALL_ID", MALL)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert world.run("catalog_job", mode="full").success
+    return world

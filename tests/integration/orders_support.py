@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from cafe24_pipeline.cafe24.connect import connect_mall, open_client
+from cafe24_pipeline.cafe24.options import ClientOptions
+from cafe24_pipeline.mall_access import connect as connect_mall, open_client
 from cafe24_pipeline.cafe24.governor import GovernorConfig
 from cafe24_pipeline.settings import Settings
 from cafe24_pipeline.store import Store
@@ -43,7 +44,7 @@ class OrdersEnv:
         return response.json()
 
     def client(self):  # noqa: ANN201
-        return open_client(self.settings, self.store, self.mall, governor_config=FAST)
+        return open_client(self.settings, self.store, self.mall, options=ClientOptions(governor=FAST))
 
     @contextmanager
     def sync(self, config: OrderSyncConfig | None = None) -> Iterator[OrderSync]:
@@ -68,8 +69,10 @@ class OrdersEnv:
         return self.now().astimezone(KST).date()
 
     def now(self) -> datetime:
-        return self.server.sandbox.clock.now() if hasattr(self.server.sandbox.clock, "now") else datetime.fromtimestamp(
-            self.server.sandbox.clock.ts(), timezone.utc
+        return (
+            self.server.sandbox.clock.now()
+            if hasattr(self.server.sandbox.clock, "now")
+            else datetime.fromtimestamp(self.server.sandbox.clock.ts(), timezone.utc)
         )
 
 
@@ -77,8 +80,13 @@ def authorization_code(server: SandboxServer, mall: str) -> str:
     """Consent in the sandbox (what the merchant's browser does) and read the code off the redirect."""
     response = httpx.get(
         f"{server.api_base(mall)}/api/v2/oauth/authorize",
-        params={"response_type": "code", "client_id": server.client_id, "redirect_uri": REDIRECT,
-                "state": "s", "scope": "mall.read_order,mall.read_store,mall.read_product"},
+        params={
+            "response_type": "code",
+            "client_id": server.client_id,
+            "redirect_uri": REDIRECT,
+            "state": "s",
+            "scope": "mall.read_order,mall.read_store,mall.read_product",
+        },
         follow_redirects=False,
         timeout=10,
     )
@@ -88,8 +96,10 @@ def authorization_code(server: SandboxServer, mall: str) -> str:
 
 @contextmanager
 def orders_env(tmp_path: Path, store_url: str, **sandbox_overrides) -> Iterator[OrdersEnv]:
-    config = SandboxConfig(malls=[MALL], **{"products": 30, "orders": 400, "seed": 7, "leak_rate": 200.0,
-                                            "bucket_capacity": 400, **sandbox_overrides})
+    config = SandboxConfig(
+        malls=[MALL],
+        **{"products": 30, "orders": 400, "seed": 7, "leak_rate": 200.0, "bucket_capacity": 400, **sandbox_overrides},
+    )
     with SandboxServer(config) as server:
         settings = Settings(
             home=tmp_path / "home",
@@ -115,15 +125,23 @@ def stored_orders(store: Store, mall: str = MALL) -> dict[tuple[int, str], dict]
     for order_id, code, status in items.iter_rows():
         by_order.setdefault(order_id, {})[code] = status
     return {
-        (shop_no, order_id): {"day": day, "items": by_order.get(order_id, {})}
-        for shop_no, order_id, day in orders.iter_rows()
+        (shop_no, order_id): {"day": day, "items": by_order.get(order_id, {})} for shop_no, order_id, day in orders.iter_rows()
     }
 
 
 def counts(store: Store) -> dict[str, int]:
     c = store.row_counts()
-    return {k: c[k] for k in ("cafe24_orders", "cafe24_order_items", "cafe24_order_status_history",
-                              "cafe24_order_receivers", "oms_orders", "oms_order_items")}
+    return {
+        k: c[k]
+        for k in (
+            "cafe24_orders",
+            "cafe24_order_items",
+            "cafe24_order_status_history",
+            "cafe24_order_receivers",
+            "oms_orders",
+            "oms_order_items",
+        )
+    }
 
 
 def minutes_ago(env: OrdersEnv, minutes: float) -> str:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from tests.integration.catalog_support import MALL, make_world
 
 
-def test_full_scan_after_the_catalogue_shrank_marks_deletions_and_resolves_conflicts(
-    sandbox_factory, tmp_path, monkeypatch
-):
+def test_full_scan_after_the_catalogue_shrank_marks_deletions_and_resolves_conflicts(sandbox_factory, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     big = sandbox_factory(malls=[MALL], products=40, orders=0, duplicate_sku_pairs=3)
     first = make_world(big, url, tmp_path, monkeypatch)

@@ -10,7 +10,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from cafe24_pipeline.cafe24.connect import open_client
+from cafe24_pipeline.cafe24.options import ClientOptions
+from cafe24_pipeline.cafe24.retry import RetryConfig
+from cafe24_pipeline.mall_access import open_client
 from cafe24_pipeline.cafe24.errors import Cafe24Error
 from cafe24_pipeline.sync.catalog import sync_products
 from tests.integration.catalog_support import MALL, make_world, sandbox_truth
@@ -29,8 +31,11 @@ def world(sandbox_factory, tmp_path, monkeypatch):
 
 def _meta(result: dg.ExecuteInProcessResult, asset: str) -> dict:
     key = dg.AssetKey(asset.split("/"))
-    mats = [e.event_specific_data.materialization for e in result.all_events
-            if e.event_type_value == "ASSET_MATERIALIZATION" and e.event_specific_data.materialization.asset_key == key]
+    mats = [
+        e.event_specific_data.materialization
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.event_specific_data.materialization.asset_key == key
+    ]
     assert mats, f"{asset} was not materialized"
     return {k: getattr(v, "value", v) for k, v in mats[-1].metadata.items()}
 
@@ -84,12 +89,19 @@ def test_full_import_matches_the_sandbox_and_quarantines_duplicates(world):
 def test_rerun_changes_nothing(world):
     assert world.run("catalog_job").success
     tables = ["cafe24_products", "cafe24_variants", "cafe24_categories", "cafe24_brands", "oms_listings", "sku_conflicts"]
-    before = {t: world.store.read_table(t, {"mall_id": MALL}) for t in tables}
+
+    def content(t: str):  # noqa: ANN202 - `seen_at` says when a read last confirmed the row: it moves
+        frame = world.store.read_table(t, {"mall_id": MALL})
+        return frame.drop("seen_at") if "seen_at" in frame.columns else frame
+
+    before = {t: content(t) for t in tables}
+    seen_before = world.store.read_table("cafe24_products", {"mall_id": MALL})["seen_at"].max()
     master = world.store.read_table("oms_products")
     again = world.run("catalog_job")
     assert again.success
     for t in tables:
-        assert world.store.read_table(t, {"mall_id": MALL}).equals(before[t]), t
+        assert content(t).equals(before[t]), t
+    assert world.store.read_table("cafe24_products", {"mall_id": MALL})["seen_at"].min() > seen_before
     assert world.store.read_table("oms_products").equals(master)
     for asset in ("cafe24/products", "cafe24/variants", "cafe24/categories", "cafe24/brands", "oms/listings", "oms/products"):
         assert _meta(again, asset)["rows_stored"] == 0, asset
@@ -110,10 +122,10 @@ def test_merchant_edit_reaches_the_master_on_the_next_incremental_run(world):
     row = world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": product_no, "shop_no": 1}).row(0, named=True)
     assert row["product_name"] == "Renamed by the merchant" and row["price"] == Decimal("77000.00")
     after = world.store.read_table("oms_products", {"sku": listing["sku"]}).row(0, named=True)
-    assert after["name"].startswith("Renamed by the merchant")          # Cafe24 owns the name
-    assert after["selling_price"] == before["selling_price"]           # the OMS owns the price
+    assert after["name"].startswith("Renamed by the merchant")  # Cafe24 owns the name
+    assert after["selling_price"] == before["selling_price"]  # the OMS owns the price
     confirmed = world.store.read_table("oms_listings", {"mall_id": MALL, "sku": listing["sku"]}).row(0, named=True)
-    assert confirmed["confirmed_price"] != listing["confirmed_price"]   # ...and sees what Cafe24 now says
+    assert confirmed["confirmed_price"] != listing["confirmed_price"]  # ...and sees what Cafe24 now says
 
 
 def test_deleted_product_is_marked_only_after_a_complete_scan(world):
@@ -131,7 +143,9 @@ def test_deleted_product_is_marked_only_after_a_complete_scan(world):
 
     # an aborted scan (a truncated response, no retries left) raises before any deletion is concluded
     world.fault(kind="truncated", path="products", count=1)
-    with open_client(world.settings, world.store, MALL, max_retries=0, retry_initial=0.01) as client:
+    with open_client(
+        world.settings, world.store, MALL, options=ClientOptions(retry=RetryConfig(max_retries=0, initial=0.01))
+    ) as client:
         with pytest.raises(Cafe24Error):
             sync_products(world.store, client, MALL, mode="full")
     assert deleted_at(1) is None
@@ -169,7 +183,8 @@ def test_checks_fail_on_bad_oms_data_with_the_offending_rows(world):
     assert world.run("catalog_job").success
     sku = world.store.read_table("oms_listings", {"mall_id": MALL})["sku"][0]
     bad = world.store.read_table("oms_products", {"sku": sku}).with_columns(
-        pl.lit(Decimal("0.00")).cast(pl.Decimal(18, 2)).alias("selling_price"))
+        pl.lit(Decimal("0.00")).cast(pl.Decimal(18, 2)).alias("selling_price")
+    )
     world.store.upsert("oms_products", bad)  # the OMS owns the price: the next sync keeps it
     result = world.run("catalog_incremental_job", mode="auto")
     check = _checks(result)["product_data_required"]
@@ -186,7 +201,8 @@ def test_inventory_snapshot_for_today(world):
     assert result.success
     snap = world.store.read_table("cafe24_inventory_snapshots", {"mall_id": MALL, "snapshot_date": day})
     assert snap.height == sandbox_truth(world.server).distinct_variant_codes
-    past = dg.MultiPartitionKey({"mall": MALL, "day": "2025-01-01"})
+    # a past day of the calendar (it starts a week back): Cafe24 reports only current stock
+    past = dg.MultiPartitionKey({"mall": MALL, "day": (day - timedelta(days=1)).isoformat()})
     assert not world.run("inventory_snapshot_job", partition_key=past).success
 
 
@@ -232,12 +248,26 @@ def test_high_water_mark_moves_only_after_the_rows_are_committed(world, monkeypa
             sync_products(world.store, client, MALL, mode="incremental", safety_lag=timedelta(0))
     assert world.store.get_sync_state(MALL, STREAM_PRODUCTS).high_water_mark == mark
     # nothing of the failed page was written
-    assert world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": no, "shop_no": 1})["product_name"].item() \
+    assert (
+        world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": no, "shop_no": 1})["product_name"].item()
         != "Edited while the store is failing"
+    )
 
     monkeypatch.setattr(world.store, "upsert", real_upsert)
     with open_client(world.settings, world.store, MALL) as client:
         sync_products(world.store, client, MALL, mode="incremental", safety_lag=timedelta(0))
     assert world.store.get_sync_state(MALL, STREAM_PRODUCTS).high_water_mark > mark
-    assert world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": no, "shop_no": 1})["product_name"].item() \
+    assert (
+        world.store.read_table("cafe24_products", {"mall_id": MALL, "product_no": no, "shop_no": 1})["product_name"].item()
         == "Edited while the store is failing"
+    )
+
+
+def test_incremental_before_any_sync_names_the_fix_and_writes_nothing(world):
+    from cafe24_pipeline.sync.catalog import STREAM_PRODUCTS
+
+    with open_client(world.settings, world.store, MALL) as client:
+        with pytest.raises(ValueError, match="needs an earlier products sync of .*; run mode 'full' first"):
+            sync_products(world.store, client, MALL, mode="incremental", safety_lag=timedelta(0))
+    assert world.count("cafe24_products") == 0
+    assert world.store.get_sync_state(MALL, STREAM_PRODUCTS) is None

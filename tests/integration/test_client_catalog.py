@@ -8,6 +8,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from cafe24_pipeline.cafe24.client import Cafe24Client
+from cafe24_pipeline.cafe24.http_auth import StaticTokenProvider
+from cafe24_pipeline.cafe24.options import ClientOptions
 from cafe24_pipeline.cafe24.governor import GovernorConfig
 from tests.integration.cafe24_client_support import running_sandbox, settings_for
 from tests.fixtures.sandbox import sandbox_tokens
@@ -19,7 +21,12 @@ FAST = GovernorConfig(leak_rate=400.0, max_calls_per_second=1000.0)
 def _client(sb, tmp_path, **kw) -> Cafe24Client:
     settings = settings_for(sb, tmp_path)
     token = sandbox_tokens(_Server(sb), MALL)["access_token"]
-    return Cafe24Client(MALL, settings=settings, access_token=token, governor_config=kw.pop("governor_config", FAST), **kw)
+    return Cafe24Client(
+        MALL,
+        settings=settings,
+        tokens=StaticTokenProvider(token),
+        options=ClientOptions(governor=kw.pop("governor_config", FAST), **kw),
+    )
 
 
 class _Server:
@@ -109,17 +116,22 @@ def test_writes_update_variants_207_and_409(tmp_path):
         with _client(sb, tmp_path) as client:
             product = next(p for page in client.iter_products(1) for p in page if len(p.variants) >= 2)
             first, second = product.variants[:2]
-            result = client.update_variants(1, product.product_no, [
-                {"variant_code": first.variant_code, "quantity": (first.quantity or 0) + 5},
-                {"variant_code": second.variant_code, "quantity": second.quantity},  # same content
-                {"variant_code": "P999999Z000A", "quantity": 1},  # unknown
-            ])
+            result = client.update_variants(
+                1,
+                product.product_no,
+                [
+                    {"variant_code": first.variant_code, "quantity": (first.quantity or 0) + 5},
+                    {"variant_code": second.variant_code, "quantity": second.quantity},  # same content
+                    {"variant_code": "P999999Z000A", "quantity": 1},  # unknown
+                ],
+            )
             assert result.status == 207
             assert [v.variant_code for v in result.records] == [first.variant_code]
             assert result.records[0].quantity == (first.quantity or 0) + 5
             assert [f["variant_code"] for f in result.failures] == ["P999999Z000A"]
-            again = client.update_variants(1, product.product_no, [
-                {"variant_code": first.variant_code, "quantity": (first.quantity or 0) + 5}])
+            again = client.update_variants(
+                1, product.product_no, [{"variant_code": first.variant_code, "quantity": (first.quantity or 0) + 5}]
+            )
             assert again.unchanged and again.status == 409 and not again.failures
             updated = client.update_product(1, product.product_no, display=False, price=Decimal("12345.00"))
             assert updated.records[0].display is False and updated.records[0].price == Decimal("12345.00")
@@ -135,7 +147,7 @@ def test_unavailable_api_version_is_reported_clearly(tmp_path):
     with running_sandbox(products=5, orders=0) as sb:
         settings = settings_for(sb, tmp_path, CAFE24_API_VERSION="2019-03-01")
         token = sandbox_tokens(_Server(sb), MALL)["access_token"]
-        with Cafe24Client(MALL, settings=settings, access_token=token) as client:
+        with Cafe24Client(MALL, settings=settings, tokens=StaticTokenProvider(token)) as client:
             with pytest.raises(ApiVersionUnavailable) as info:
                 client.list_shops()
         message = str(info.value)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from cafe24_pipeline.assets.connections import cafe24_connections
-from cafe24_pipeline.cafe24.connect import load_connection
+from cafe24_pipeline.mall_access import load_connection
 from cafe24_pipeline.checks.token_expiry import refresh_token_expiry
 from cafe24_pipeline.cli import app
 from cafe24_pipeline.partitions import MALLS_PARTITION_NAME
@@ -73,7 +73,7 @@ def test_authorize_url_then_connect_registers_the_mall(tmp_path, monkeypatch):
         # adopting an existing refresh token works too (and spends it)
         with Store.open(url) as store:
             from cafe24_pipeline.cafe24.crypto import TokenCipher
-            from cafe24_pipeline.cafe24.tokens import TokenStore
+            from cafe24_pipeline.store.token_store import SqlTokenStore as TokenStore
             from cafe24_pipeline.settings import Settings
 
             settings = Settings.from_env()
@@ -85,7 +85,7 @@ def test_authorize_url_then_connect_registers_the_mall(tmp_path, monkeypatch):
 def test_keepalive_asset_and_expiry_check(tmp_path, monkeypatch):
     with running_sandbox(products=10, orders=10) as sb:
         url = _env(sb, tmp_path, monkeypatch)
-        from cafe24_pipeline.cafe24.connect import connect_mall
+        from cafe24_pipeline.mall_access import connect as connect_mall
         from cafe24_pipeline.settings import Settings
         from tests.integration.cafe24_client_support import consent_code
 
@@ -98,15 +98,21 @@ def test_keepalive_asset_and_expiry_check(tmp_path, monkeypatch):
                 conn.execute(sa.update(connections).values(refresh_expires_at=soon))
 
             resource = Cafe24Resource(database_url=url)
-            check_only = dg.materialize([cafe24_connections, refresh_token_expiry], resources={"cafe24": resource},
-                                        instance=dg.DagsterInstance.ephemeral(),
-                                        run_config={"ops": {"cafe24_connections": {"config": {"refresh_if_expires_within_hours": 1}}}})
+            check_only = dg.materialize(
+                [cafe24_connections, refresh_token_expiry],
+                resources={"cafe24": resource},
+                instance=dg.DagsterInstance.ephemeral(),
+                run_config={"ops": {"cafe24_connections": {"config": {"refresh_if_expires_within_hours": 1}}}},
+            )
             evaluation = check_only.get_asset_check_evaluations()[0]
             assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
             assert MALL in evaluation.metadata["refresh_token_hours_left"].value
 
-            refreshed = dg.materialize([cafe24_connections, refresh_token_expiry], resources={"cafe24": resource},
-                                       instance=dg.DagsterInstance.ephemeral())
+            refreshed = dg.materialize(
+                [cafe24_connections, refresh_token_expiry],
+                resources={"cafe24": resource},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
             assert refreshed.success
             materialization = refreshed.asset_materializations_for_node("cafe24_connections")[0]
             assert materialization.metadata["refreshed"].value == 1
@@ -115,15 +121,18 @@ def test_keepalive_asset_and_expiry_check(tmp_path, monkeypatch):
 
             with store.transaction() as conn:
                 conn.execute(sa.update(connections).values(status="reauth_required", status_reason="test"))
-            failing = dg.materialize([cafe24_connections, refresh_token_expiry], resources={"cafe24": resource},
-                                     instance=dg.DagsterInstance.ephemeral())
+            failing = dg.materialize(
+                [cafe24_connections, refresh_token_expiry],
+                resources={"cafe24": resource},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
             evaluation = failing.get_asset_check_evaluations()[0]
             assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
 
 
 def test_connect_without_store_scope_falls_back_to_shop_1_and_says_so(tmp_path, monkeypatch):
     from cafe24_pipeline.cafe24.auth import DEFAULT_SCOPES
-    from cafe24_pipeline.cafe24.connect import connect_mall
+    from cafe24_pipeline.mall_access import connect as connect_mall
     from cafe24_pipeline.settings import Settings
     from tests.integration.cafe24_client_support import consent_code
 
@@ -132,7 +141,8 @@ def test_connect_without_store_scope_falls_back_to_shop_1_and_says_so(tmp_path, 
         settings = Settings.from_env()
         scopes = tuple(s for s in DEFAULT_SCOPES if s != "mall.read_store")
         with Store.open(url) as store:
-            connection = connect_mall(settings, store, MALL, code=consent_code(sb, settings, MALL, scopes),
-                                      redirect_uri=REDIRECT_URI)
+            connection = connect_mall(
+                settings, store, MALL, code=consent_code(sb, settings, MALL, scopes), redirect_uri=REDIRECT_URI
+            )
         assert connection.shop_nos == (1,) and "mall.read_store" in connection.status_reason
         assert connection.status == "active"

@@ -9,6 +9,8 @@ import pytest
 
 from cafe24_pipeline.cafe24 import client as client_module
 from cafe24_pipeline.cafe24.client import Cafe24Client
+from cafe24_pipeline.cafe24.http_auth import StaticTokenProvider
+from cafe24_pipeline.cafe24.options import ClientOptions
 from cafe24_pipeline.cafe24.governor import GovernorConfig
 from cafe24_pipeline.cafe24.parsing import KST
 from tests.fixtures.sandbox import sandbox_tokens
@@ -21,7 +23,9 @@ FAST = GovernorConfig(leak_rate=400.0, max_calls_per_second=1000.0)
 
 def _client(sb, tmp_path, **kw) -> Cafe24Client:
     token = sandbox_tokens(_Server(sb), MALL)["access_token"]
-    return Cafe24Client(MALL, settings=settings_for(sb, tmp_path), access_token=token, governor_config=FAST, **kw)
+    return Cafe24Client(
+        MALL, settings=settings_for(sb, tmp_path), tokens=StaticTokenProvider(token), options=ClientOptions(governor=FAST, **kw)
+    )
 
 
 def _truth(sb, shop_no, start, end):

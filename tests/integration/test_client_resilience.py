@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from cafe24_pipeline.cafe24.client import Cafe24Client
+from cafe24_pipeline.cafe24.http_auth import StaticTokenProvider
+from cafe24_pipeline.cafe24.options import ClientOptions
+from cafe24_pipeline.cafe24.retry import RetryConfig
 from cafe24_pipeline.cafe24.errors import Cafe24ApiError, RateLimited
 from cafe24_pipeline.cafe24.governor import GovernorConfig, RateGovernor
 from cafe24_pipeline.cafe24.parsing import KST
@@ -19,17 +22,42 @@ MALL = "shopa"
 QUICK_BACKOFF = dict(backoff_base=0.05, backoff_max=0.4)
 
 
-def _client(sb, tmp_path, governor_config: GovernorConfig, **kw) -> Cafe24Client:
+def _client(
+    sb,
+    tmp_path,
+    governor_config: GovernorConfig,
+    *,
+    timeout: float | None = None,
+    retry_initial: float = 0.5,
+    max_retries: int = 5,
+    total_timeout: float = 900.0,
+    governor: RateGovernor | None = None,
+) -> Cafe24Client:
     token = sandbox_tokens(_Server(sb), MALL)["access_token"]
-    return Cafe24Client(MALL, settings=settings_for(sb, tmp_path), access_token=token,
-                        governor_config=governor_config, **kw)
+    options = ClientOptions(
+        governor=governor_config,
+        retry=RetryConfig(max_retries=max_retries, initial=retry_initial),
+        total_timeout=total_timeout,
+        **({"timeout": timeout} if timeout is not None else {}),
+    )
+    return Cafe24Client(
+        MALL, settings=settings_for(sb, tmp_path), tokens=StaticTokenProvider(token), options=options, governor=governor
+    )
 
 
 def _snapshot(client: Cafe24Client, start, end):
-    products = {p.product_no: (p.price, tuple((v.variant_code, v.quantity) for v in p.variants))
-                for shop in (1, 2) for page in client.iter_products(shop) for p in page}
-    orders = {o.order_id: tuple((i.order_item_code, i.order_status) for i in o.items)
-              for shop in (1, 2) for page in client.iter_orders(shop, start, end) for o in page}
+    products = {
+        p.product_no: (p.price, tuple((v.variant_code, v.quantity) for v in p.variants))
+        for shop in (1, 2)
+        for page in client.iter_products(shop)
+        for p in page
+    }
+    orders = {
+        o.order_id: tuple((i.order_item_code, i.order_status) for i in o.items)
+        for shop in (1, 2)
+        for page in client.iter_orders(shop, start, end)
+        for o in page
+    }
     return products, orders
 
 
@@ -49,14 +77,20 @@ def test_storms_finish_with_complete_data(tmp_path):
         sb.fault("504", "orders/count", count=2)
         sb.fault("latency", "products", count=2, latency_ms=2500)  # longer than the client's read timeout
         sb.fault("drop", "orders", count=2)
-        with _client(sb, tmp_path / "b", GovernorConfig(leak_rate=400.0, max_calls_per_second=1000.0, **QUICK_BACKOFF),
-                     timeout=1.0, retry_initial=0.05) as stormy:  # default retry budget
+        with _client(
+            sb,
+            tmp_path / "b",
+            GovernorConfig(leak_rate=400.0, max_calls_per_second=1000.0, **QUICK_BACKOFF),
+            timeout=1.0,
+            retry_initial=0.05,
+        ) as stormy:  # default retry budget
             assert _snapshot(stormy, start, end) == expected
             stats = stormy.stats
         assert stats.rate_limited_429 == 10
         assert stats.retries >= 3 + 3 + 2 + 2 + 2  # 5xx, timeouts and drops were retried
         assert sb.control("GET", "faults")["faults"] == [] or all(
-            f["remaining"] == 0 for f in sb.control("GET", "faults")["faults"])
+            f["remaining"] == 0 for f in sb.control("GET", "faults")["faults"]
+        )
 
 
 def test_retry_budget_and_time_cap_end_with_clear_errors(tmp_path):
@@ -94,6 +128,7 @@ def test_two_uncoordinated_readers_share_a_slow_bucket(tmp_path):
         for t in threads:
             t.join(timeout=120)
         truth = sorted(sb.sandbox.state.mall(MALL).products) * 2
+        assert sorted(results) == ["one", "two"]  # both readers finished
         for numbers, _ in results.values():
             assert sorted(numbers) == sorted(truth)
         throttled = sb.stats(MALL)["throttled_429"]

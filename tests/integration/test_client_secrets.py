@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 
 from cafe24_pipeline.assets.connections import cafe24_connections
 from cafe24_pipeline.cafe24.auth import OAuthClient
-from cafe24_pipeline.cafe24.connect import load_connection, open_client
 from cafe24_pipeline.cafe24.crypto import TokenCipher
 from cafe24_pipeline.cafe24.errors import Cafe24Error, ReauthRequired
-from cafe24_pipeline.cafe24.keepalive import keep_alive
-from cafe24_pipeline.cafe24.tokens import TokenManager, TokenStore
+from cafe24_pipeline.cafe24.retry import RetryConfig
+from cafe24_pipeline.cafe24.tokens import TokenManager
+from cafe24_pipeline.mall_access import keep_alive, load_connection, open_client
+from cafe24_pipeline.store.token_store import SqlTokenStore as TokenStore
 from cafe24_pipeline.checks.token_expiry import refresh_token_expiry
 from cafe24_pipeline.cli import app
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
@@ -61,13 +62,16 @@ def test_no_secret_in_logs_output_errors_reprs_or_metadata(tmp_path, monkeypatch
 
         # connect through the CLI
         runner = CliRunner()
-        result = runner.invoke(app, ["connect", MALL, "--code", consent_code(sb, settings, MALL),
-                                     "--redirect-uri", REDIRECT_URI, "--no-initial-sync"])
+        result = runner.invoke(
+            app,
+            ["connect", MALL, "--code", consent_code(sb, settings, MALL), "--redirect-uri", REDIRECT_URI, "--no-initial-sync"],
+        )
         texts.append(result.output)
         assert result.exit_code == 0, result.output
         # a failing connect prints its error, not the code or secret
-        bad = runner.invoke(app, ["connect", MALL, "--code", "not-a-real-code", "--redirect-uri", REDIRECT_URI,
-                                  "--no-initial-sync"])
+        bad = runner.invoke(
+            app, ["connect", MALL, "--code", "not-a-real-code", "--redirect-uri", REDIRECT_URI, "--no-initial-sync"]
+        )
         texts.append(bad.output)
         assert bad.exit_code == 1 and "invalid_grant" in bad.output
 
@@ -85,19 +89,22 @@ def test_no_secret_in_logs_output_errors_reprs_or_metadata(tmp_path, monkeypatch
                 client.list_shops()
                 sb.control("POST", "tokens/expire", {"mall": MALL})
                 client.list_shops()
-                texts += [repr(client), repr(client.transport), repr(client.transport._tokens), str(client.stats.as_dict())]
+                texts += [repr(client), repr(client._auth), repr(client.tokens), str(client.stats.as_dict())]
                 # errors carry no secret either
                 sb.fault("503", "shops", count=20)
                 try:
-                    client.transport.max_retries = 1
+                    client.retry.config = RetryConfig(max_retries=1)
                     client.list_shops()
                 except Cafe24Error as exc:
                     texts += [str(exc), repr(exc)]
                 sb.control("DELETE", "faults")
             # the Dagster asset and check: metadata is searched too
             resource = Cafe24Resource(database_url=url)
-            outcome = dg.materialize([cafe24_connections, refresh_token_expiry], resources={"cafe24": resource},
-                                     instance=dg.DagsterInstance.ephemeral())
+            outcome = dg.materialize(
+                [cafe24_connections, refresh_token_expiry],
+                resources={"cafe24": resource},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
             assert outcome.success
             for event in outcome.all_events:
                 texts.append(str(event.event_specific_data))
@@ -117,8 +124,7 @@ def test_no_secret_in_logs_output_errors_reprs_or_metadata(tmp_path, monkeypatch
 
     secrets = [sb.config.client_secret, *issued]
     assert len(issued) >= 8  # connect, proactive refresh, 401 refresh, keep-alive, the stolen refresh...
-    haystack = "\n".join(texts) + "\n" + caplog.text + "\n" + "\n".join(
-        str(getattr(r, "args", "")) for r in caplog.records)
+    haystack = "\n".join(texts) + "\n" + caplog.text + "\n" + "\n".join(str(getattr(r, "args", "")) for r in caplog.records)
     assert "refresh" in caplog.text.lower() and "shopa" in haystack  # the logs did capture the lifecycle
     leaked = [s[:4] + "…" for s in secrets if s in haystack]
     assert not leaked, f"secrets found in output: {leaked}"

@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from cafe24_pipeline.cafe24.auth import OAuthClient
-from cafe24_pipeline.cafe24.connect import connect_mall, load_connection, open_client
 from cafe24_pipeline.cafe24.crypto import TokenCipher
 from cafe24_pipeline.cafe24.errors import ReauthRequired, TokenExchangeError
-from cafe24_pipeline.cafe24.keepalive import keep_alive
-from cafe24_pipeline.cafe24.tokens import TokenManager, TokenStore
+from cafe24_pipeline.cafe24.tokens import TokenManager
+from cafe24_pipeline.mall_access import connect as connect_mall, keep_alive, load_connection, open_client
+from cafe24_pipeline.store.token_store import SqlTokenStore as TokenStore
 from cafe24_pipeline.store import Store
 from tests.integration.cafe24_client_support import REDIRECT_URI, consent_code, running_sandbox, settings_for
 
@@ -116,7 +116,7 @@ def _child(env: dict, url: str, margin: float, barrier, results) -> None:
         with open_client(settings, store, MALL, refresh_margin=timedelta(seconds=margin)) as client:
             barrier.wait(timeout=60)
             shops = client.list_shops()
-            token = client.transport._tokens.access_token()
+            token = client.tokens.access_token()
             results.put((len(shops), _digest(token), client.stats.token_refreshes))
 
 
@@ -236,10 +236,9 @@ def test_client_built_from_a_token_store(short_lived, tmp_path, sqlite_store_url
     settings, store, _ = _connect(short_lived, tmp_path, sqlite_store_url)
     try:
         token_store = TokenStore(store, TokenCipher.from_settings(settings))
-        with Cafe24Client(MALL, settings=settings, token_store=token_store) as client:
+        manager = TokenManager(MALL, token_store, OAuthClient(settings))
+        with Cafe24Client(MALL, settings=settings, tokens=manager) as client:
             short_lived.control("POST", "tokens/expire", {"mall": MALL})
             assert len(client.list_shops()) == 2 and client.stats.token_refreshes == 1
-        with pytest.raises(ValueError):
-            Cafe24Client(MALL, settings=settings)
     finally:
         store.close()

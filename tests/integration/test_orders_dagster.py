@@ -7,7 +7,7 @@ from datetime import timedelta
 import dagster as dg
 import pytest
 
-from cafe24_pipeline.assets.orders import RECONCILIATION_CHECK, RECONCILIATION_KEY, order_assets
+from cafe24_pipeline.assets.orders import RECONCILIATION_CHECK, order_assets
 from cafe24_pipeline.checks.orders import every_item_mapped, order_checks
 from cafe24_pipeline.partitions import MALLS_PARTITION_NAME
 from cafe24_pipeline.resources.cafe24 import Cafe24Resource
@@ -59,8 +59,12 @@ def test_day_partitions_import_exactly_that_day_and_checks_pass(dagster_env):
     for days_ago in (1, 2):
         result = job.execute_in_process(instance=instance, partition_key=_day_key(env, days_ago), raise_on_error=False)
         assert result.success
-        assert _checks(result) == {"no_duplicate_order_item_code": True, "every_item_mapped": True,
-                                   "order_totals_consistent": True, "oms_orders_cover_mirror": True}
+        assert _checks(result) == {
+            "no_duplicate_order_item_code": True,
+            "every_item_mapped": True,
+            "order_totals_consistent": True,
+            "oms_orders_cover_mirror": True,
+        }
     wanted = {env.today() - timedelta(days=1), env.today() - timedelta(days=2)}
     expected = {k: v for k, v in env.sandbox_orders().items() if v["day"] in wanted}
     assert expected and stored_orders(env.store) == expected
@@ -97,23 +101,51 @@ def test_reconciliation_reports_an_order_removed_by_hand(dagster_env):
 def test_polling_jobs_report_day_partitions_and_unknown_code_fails_check(dagster_env):
     env, defs, instance = dagster_env
     new_job = defs.resolve_job_def("orders_new_job")
-    first = new_job.execute_in_process(instance=instance, partition_key=env.mall)  # first run = 90-day import
+    today = _day_key(env, 0)
+    env.control("DELETE", "/stats")
+    first = new_job.execute_in_process(instance=instance, partition_key=today)  # first run = 90-day import
+    sandbox_calls = env.control("GET", "/stats")["total_calls"]
     assert first.success
+    # the poll is an asset job: full metadata on today's partition, and the order checks ran
+    mats = {m.asset_key.to_user_string(): m for m in first.get_asset_materialization_events() if m.partition == str(today)}
+    assert {"cafe24/orders", "cafe24/order_items", "cafe24/order_status_history", "oms/orders"} <= set(mats)
+    orders_meta = mats["cafe24/orders"].materialization.metadata
+    assert orders_meta["rows_fetched"].value > 0 and orders_meta["dagster/row_count"].value > 0
+    assert orders_meta["api_calls"].value == sandbox_calls > 0  # the calls Cafe24 answered, counted (was 0)
+    assert _checks(first) == {
+        "no_duplicate_order_item_code": True,
+        "every_item_mapped": True,
+        "order_totals_consistent": True,
+        "oms_orders_cover_mirror": True,
+    }
+    # ... over every day the run wrote (the 90-day import), not only today's partition
+    evaluations = {e.check_name: e for e in first.get_asset_check_evaluations()}
+    assert evaluations["every_item_mapped"].metadata["items"].value == counts(env.store)["cafe24_order_items"]
+    # every materialization of every order asset carries row counts, whichever day it is for
+    for event in first.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        assert "dagster/row_count" in meta and "dagster/partition_row_count" in meta, event.asset_key
+    # the import wrote the earlier days too: each got a materialization with the same metadata
+    older = {m.partition for m in first.get_asset_materialization_events() if m.asset_key == dg.AssetKey(["cafe24", "orders"])}
+    assert str(_day_key(env, 1)) in older and str(_day_key(env, 2)) in older
+
     order = env.control("POST", "/orders", {"count": 1, "status": "N20", "order_date": minutes_ago(env, 3)})["orders"][0]
-    second = new_job.execute_in_process(instance=instance, partition_key=env.mall)
-    touched = {m.partition for m in second.asset_materializations_for_node("poll_new_orders")}
-    assert dg.MultiPartitionKey({"mall": env.mall, "day": env.today().isoformat()}) in touched
+    second = new_job.execute_in_process(instance=instance, partition_key=today)
+    touched = {m.partition for m in second.get_asset_materialization_events()}
+    assert str(today) in touched
     assert (1, order["order_id"]) in stored_orders(env.store)
 
     env.control("POST", f"/orders/{order['order_id']}/status", {"status": "C40"})
-    status = defs.resolve_job_def("order_status_job").execute_in_process(instance=instance, partition_key=env.mall)
+    status = defs.resolve_job_def("order_status_job").execute_in_process(instance=instance, partition_key=today)
     assert status.success
     assert stored_orders(env.store)[(1, order["order_id"])]["items"] == {order["items"][0]["order_item_code"]: "C40"}
 
     # An unknown code (as if Cafe24 added one) is stored as is, never mapped, and fails the check.
     code = order["items"][0]["order_item_code"]
     with env.store.transaction() as conn:
-        conn.exec_driver_sql(f"update cafe24_order_items set order_status = 'Z99', oms_status = null where order_item_code = '{code}'")
+        conn.exec_driver_sql(
+            f"update cafe24_order_items set order_status = 'Z99', oms_status = null where order_item_code = '{code}'"
+        )
     result = dg.materialize(
         [*order_assets, *order_checks],
         selection=dg.AssetSelection.checks(every_item_mapped),
@@ -143,7 +175,8 @@ def test_oms_orders_turn_partial_into_new_when_stock_arrives(dagster_env):
     defs.resolve_job_def("orders_import_job").execute_in_process(instance=instance, partition_key=key)
     waiting = env.store.read(
         "select o.order_id, i.sku, i.quantity from oms_orders o join cafe24_order_items i on i.order_id = o.order_id "
-        "where o.status = 'Partial' and o.order_date_kst = :d", {"d": env.today() - timedelta(days=1)},
+        "where o.status = 'Partial' and o.order_date_kst = :d",
+        {"d": env.today() - timedelta(days=1)},
     )
     assert waiting.height > 0, "no OMS stock yet: paid orders wait as Partial"
     need = waiting.group_by("sku").agg(pl.col("quantity").sum().alias("stock"))
@@ -151,16 +184,23 @@ def test_oms_orders_turn_partial_into_new_when_stock_arrives(dagster_env):
     env.store.upsert("oms_products", need.with_columns(pl.col("sku").alias("name"), pl.lit(now).alias("updated_at")))
 
     result = dg.materialize(
-        [*order_assets, *order_checks], selection=dg.AssetSelection.assets(OMS_ORDERS_KEY),
-        partition_key=key, instance=instance, resources=defs.resources,
+        [*order_assets, *order_checks],
+        selection=dg.AssetSelection.assets(OMS_ORDERS_KEY),
+        partition_key=key,
+        instance=instance,
+        resources=defs.resources,
     )
     assert result.success
-    statuses = dict(env.store.read(
-        "select order_id, status from oms_orders where order_id in ('" + "','".join(waiting["order_id"].unique()) + "')"
-    ).rows())
+    statuses = dict(
+        env.store.read(
+            "select order_id, status from oms_orders where order_id in ('" + "','".join(waiting["order_id"].unique()) + "')"
+        ).rows()
+    )
     assert set(statuses.values()) == {sm.NEW}
     items = env.store.read(
-        "select distinct oms_status from cafe24_order_items where order_id in ('" + "','".join(waiting["order_id"].unique()) + "') "
+        "select distinct oms_status from cafe24_order_items where order_id in ('"
+        + "','".join(waiting["order_id"].unique())
+        + "') "
         "and order_status in ('N10', 'N20')"
     )["oms_status"].to_list()
     assert items == [sm.NEW]

@@ -38,7 +38,8 @@ def test_doc_queries_run_and_agree_with_the_data(tmp_path, store_url):
         day = date.fromisoformat(str(day))
         paid = store.read(
             "select payment_amount from cafe24_orders where mall_id = 'ordermall' and paid and shop_no = :s "
-            "and order_date_kst = :d", {"s": shop, "d": day},
+            "and order_date_kst = :d",
+            {"s": shop, "d": day},
         )
         assert n == paid.height and krw == sum(paid["payment_amount"].to_list(), Decimal(0))
 

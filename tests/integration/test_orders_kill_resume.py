@@ -44,8 +44,10 @@ def test_import_killed_midway_resumes_without_loss_or_duplicates(tmp_path, store
         (tmp_path / "dagster_home").mkdir()
         cli_env = _cli_env(env, tmp_path)
         # Every order page takes 250 ms, so the import spans many seconds: time to kill it mid-way.
-        httpx.post(f"{env.server.base_url}/_sandbox/faults",
-                   json={"kind": "latency", "path": "orders", "latency_ms": 250, "count": 100000}).raise_for_status()
+        httpx.post(
+            f"{env.server.base_url}/_sandbox/faults",
+            json={"kind": "latency", "path": "orders", "latency_ms": 250, "count": 100000},
+        ).raise_for_status()
         proc = subprocess.Popen(CLI + ["sync", "orders"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 120
@@ -88,6 +90,7 @@ def test_import_killed_midway_resumes_without_loss_or_duplicates(tmp_path, store
         assert status.returncode == 0, status.stdout + status.stderr
         assert "order_status_job" in status.stdout and "re-polled" in status.stdout
         assert stored_orders(env.store) == expected
-        missing_mall = subprocess.run(CLI + ["sync", "order-status"], env={**cli_env, "CAFE24_MALL_ID": ""},
-                                      capture_output=True, text=True, timeout=120)
+        missing_mall = subprocess.run(
+            CLI + ["sync", "order-status"], env={**cli_env, "CAFE24_MALL_ID": ""}, capture_output=True, text=True, timeout=120
+        )
         assert missing_mall.returncode == 2 and "--mall" in missing_mall.stderr

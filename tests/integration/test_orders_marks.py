@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cafe24_pipeline.cafe24.errors import Cafe24Error
+from cafe24_pipeline.cafe24.retry import RetryConfig
 from cafe24_pipeline.sync.orders import OrderSync, OrderSyncConfig
 from tests.integration.orders_support import minutes_ago, orders_env, stored_orders
 
@@ -24,7 +25,7 @@ def test_marks_advance_on_empty_windows_never_past_lag_and_hold_on_failure(tmp_p
         with env.sync(config) as sync:
             sync.initial_import()
             first = _mark(env)
-            empty = sync.sync_new_orders()  # nothing new: the window is empty, the mark still moves
+            sync.sync_new_orders()  # nothing new: the window is empty, the mark still moves
             second = _mark(env)
             assert second > first
             assert second <= env.now() - timedelta(minutes=2)
@@ -33,10 +34,11 @@ def test_marks_advance_on_empty_windows_never_past_lag_and_hold_on_failure(tmp_p
             assert status_before < _mark(env, "orders.status") <= env.now() - timedelta(minutes=2)
 
         # Cafe24 fails every order call: the run fails and the mark stays where it was
-        httpx.post(f"{env.server.base_url}/_sandbox/faults",
-                   json={"kind": "503", "path": "orders*", "count": 1000}).raise_for_status()
+        httpx.post(
+            f"{env.server.base_url}/_sandbox/faults", json={"kind": "503", "path": "orders*", "count": 1000}
+        ).raise_for_status()
         with env.client() as client:
-            client.transport.max_retries = 1  # fail fast: the sandbox answers 503 to every order call
+            client.retry.config = RetryConfig(max_retries=1)  # fail fast: the sandbox answers 503 to every order call
             sync = OrderSync(env.store, client, env.mall, config=config)
             with pytest.raises(Cafe24Error):
                 sync.sync_new_orders()
@@ -50,9 +52,10 @@ def test_malformed_order_is_skipped_with_reason_and_recovered_next_run(tmp_path,
         with env.sync() as sync:
             sync.initial_import()
         created = env.control("POST", "/orders", {"count": 3, "status": "N20", "order_date": minutes_ago(env, 3)})["orders"]
-        httpx.post(f"{env.server.base_url}/_sandbox/faults",
-                   json={"kind": "malformed", "path": "orders", "field": "order_date", "value": "not a date",
-                         "count": 1}).raise_for_status()
+        httpx.post(
+            f"{env.server.base_url}/_sandbox/faults",
+            json={"kind": "malformed", "path": "orders", "field": "order_date", "value": "not a date", "count": 1},
+        ).raise_for_status()
         with env.sync() as sync:
             report = sync.sync_new_orders()
         assert len(report.skipped) == 1 and "order_date" in report.skipped[0]["reason"]

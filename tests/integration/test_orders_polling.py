@@ -46,11 +46,20 @@ def test_new_orders_then_status_changes_with_history(tmp_path, store_url):
             sync.initial_import()
         before = counts(env.store)
 
-        created = env.control("POST", "/orders", {"count": len(MOVES), "status": "N10", "shop_no": 2,
-                                                   "order_date": minutes_ago(env, 3),
-                                                   "items": [{"product_no": 1, "quantity": 1}]})["orders"]
-        unpaid = env.control("POST", "/orders", {"count": 1, "status": "N00", "shop_no": 1,
-                                                  "order_date": minutes_ago(env, 3)})["orders"][0]
+        created = env.control(
+            "POST",
+            "/orders",
+            {
+                "count": len(MOVES),
+                "status": "N10",
+                "shop_no": 2,
+                "order_date": minutes_ago(env, 3),
+                "items": [{"product_no": 1, "quantity": 1}],
+            },
+        )["orders"]
+        unpaid = env.control("POST", "/orders", {"count": 1, "status": "N00", "shop_no": 1, "order_date": minutes_ago(env, 3)})[
+            "orders"
+        ][0]
         with env.sync() as sync:
             new = sync.sync_new_orders()
         ids = [o["order_id"] for o in created] + [unpaid["order_id"]]
@@ -81,8 +90,7 @@ def test_new_orders_then_status_changes_with_history(tmp_path, store_url):
         assert rows[unpaid["order_id"]]["order_status"] == "C47"
         assert rows[unpaid["order_id"]]["oms_status"] == sm.CANCELED
         assert _history(env, rows[unpaid["order_id"]]["order_item_code"]) == [(None, "N00"), ("N00", "C47")]
-        oms = dict(env.store.read("select order_id, status from oms_orders where order_id in ('"
-                                  + "','".join(ids) + "')").rows())
+        oms = dict(env.store.read("select order_id, status from oms_orders where order_id in ('" + "','".join(ids) + "')").rows())
         assert oms[created[5]["order_id"]] == sm.CANCELED and oms[created[7]["order_id"]] == sm.RETURNED
 
         # exchange completes; a delivered order gets confirmed; a second sweep sees only those

@@ -30,9 +30,7 @@ def test_migrated_database_matches_schema_module(store):
     for name, table in schema.metadata.tables.items():
         columns = {c["name"]: c for c in inspector.get_columns(name)}
         assert set(columns) == set(table.c.keys()), name
-        assert set(inspector.get_pk_constraint(name)["constrained_columns"]) == {
-            c.name for c in table.primary_key.columns
-        }, name
+        assert set(inspector.get_pk_constraint(name)["constrained_columns"]) == {c.name for c in table.primary_key.columns}, name
         for column in table.c:
             if not column.primary_key:
                 assert columns[column.name]["nullable"] == column.nullable, f"{name}.{column.name}"
@@ -65,9 +63,7 @@ def _v1_rows(conn: sa.Connection, dialect: str) -> None:
         {"ts": ts, "amount": "12345678901234.56" if dialect == "sqlite" else Decimal("12345678901234.56"), "f": False},
     )
     conn.execute(
-        sa.text(
-            "INSERT INTO sync_state (mall_id, stream, high_water_mark, last_status) VALUES ('m1', 'orders', :ts, 'success')"
-        ),
+        sa.text("INSERT INTO sync_state (mall_id, stream, high_water_mark, last_status) VALUES ('m1', 'orders', :ts, 'success')"),
         {"ts": ts},
     )
     conn.execute(

@@ -13,9 +13,10 @@ from cafe24_pipeline.settings import Settings
 from cafe24_pipeline.store import latest_version
 
 
-def test_build_resources_registers_the_store(tmp_path):
-    settings = Settings.from_env({"CAFE24_PIPELINE_HOME": str(tmp_path / "home")})
-    resource = build_resources(settings)["store"]
+def test_build_resources_registers_the_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAFE24_PIPELINE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CAFE24_PIPELINE_DATABASE_URL", raising=False)
+    resource = build_resources(Settings.from_env())["store"]
     assert isinstance(resource, StoreResource)
     store = resource.get_store()
     assert store is resource.get_store()

@@ -114,7 +114,25 @@ def test_status_rejects_a_bad_mall_id_without_a_traceback(tmp_path):
 def test_status_reports_an_unreachable_database_without_its_password(tmp_path):
     url = "postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:1/test"
     result = runner.invoke(app, ["status"], env=_env(tmp_path, url))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a store that cannot be reached is configuration (issue 11)
     assert "cannot open the store at postgresql+psycopg://postgres:***@127.0.0.1:1/test" in result.output
     assert "s3cret-pw" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_status_fits_80_columns_and_hides_internal_rows(store_url, tmp_path):
+    with Store.open(store_url) as store:
+        _fill(store)
+        store.record_sync("alpha", "orders.lock", success=True)  # bookkeeping, not a sync
+    env = {**_env(tmp_path, store_url), "COLUMNS": "80"}
+    result = runner.invoke(app, ["status"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, "\n".join(line for line in lines if len(line) > 80)
+    assert "…" not in result.output  # nothing cut off: long texts wrap inside their cell
+    assert "orders.lock" not in result.output and "mall_leases" not in result.output
+    words = result.output.replace("│", " ").split()
+    for word in ("HTTP", "503", "Cafe24", "timeout,", "re-read", "pending", "reauth_required"):
+        assert word in words, word  # wrapped inside its cell at worst, never cut
+    everything = runner.invoke(app, ["status", "--all"], env=env)
+    assert "orders.lock" in everything.output and "mall_leases" in everything.output

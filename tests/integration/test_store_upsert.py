@@ -151,9 +151,7 @@ def test_dates_and_booleans_round_trip(store):
 
 
 def test_json_columns_accept_lists_and_read_back_as_json_text(store):
-    df = pl.DataFrame(
-        {"mall_id": ["m1"], "shop_nos": [[1, 2]], "scopes": ['["mall.read_order"]'], "status": ["active"]}
-    )
+    df = pl.DataFrame({"mall_id": ["m1"], "shop_nos": [[1, 2]], "scopes": ['["mall.read_order"]'], "status": ["active"]})
     store.upsert("connections", df)
     back = store.read_table("connections")
     assert back["shop_nos"].to_list() == ["[1, 2]"]
@@ -301,15 +299,26 @@ def test_polars_zoned_columns_are_stored_as_the_same_instant(store):
 
 def test_a_partial_frame_updates_existing_rows_without_tripping_not_null_columns(store):
     """Soft deletes and resolutions send only key + changed columns: an UPDATE of rows that exist."""
-    store.upsert("sku_conflicts", pl.DataFrame({
-        "mall_id": ["m1", "m1"], "sku": ["A", "B"], "conflicting_variant_code": ["P000000A000A", "P000000B000A"],
-        "shop_no": [1, 1], "conflicting_product_no": [10, 11], "kept_product_no": [1, 2],
-        "kept_variant_code": ["P0000001000A", "P0000002000A"], "reason": ["duplicate_sku", "duplicate_sku"],
-        "detected_at": [datetime(2026, 1, 1, tzinfo=timezone.utc)] * 2,
-    }))
+    store.upsert(
+        "sku_conflicts",
+        pl.DataFrame(
+            {
+                "mall_id": ["m1", "m1"],
+                "sku": ["A", "B"],
+                "conflicting_variant_code": ["P000000A000A", "P000000B000A"],
+                "shop_no": [1, 1],
+                "conflicting_product_no": [10, 11],
+                "kept_product_no": [1, 2],
+                "kept_variant_code": ["P0000001000A", "P0000002000A"],
+                "reason": ["duplicate_sku", "duplicate_sku"],
+                "detected_at": [datetime(2026, 1, 1, tzinfo=timezone.utc)] * 2,
+            }
+        ),
+    )
     resolved_at = datetime(2026, 2, 1, 12, tzinfo=timezone.utc)
-    marks = pl.DataFrame({"mall_id": ["m1"], "sku": ["A"], "conflicting_variant_code": ["P000000A000A"],
-                          "resolved_at": [resolved_at]})
+    marks = pl.DataFrame(
+        {"mall_id": ["m1"], "sku": ["A"], "conflicting_variant_code": ["P000000A000A"], "resolved_at": [resolved_at]}
+    )
     assert store.upsert("sku_conflicts", marks) == 1
     rows = store.read_table("sku_conflicts", order_by=["sku"])
     assert rows["resolved_at"].to_list() == [resolved_at, None]
@@ -317,8 +326,14 @@ def test_a_partial_frame_updates_existing_rows_without_tripping_not_null_columns
 
 
 def test_a_partial_frame_for_rows_that_do_not_exist_is_refused_and_writes_nothing(store):
-    marks = pl.DataFrame({"mall_id": ["m1"], "sku": ["NOPE"], "conflicting_variant_code": ["P000000Z000A"],
-                          "resolved_at": [datetime(2026, 2, 1, tzinfo=timezone.utc)]})
+    marks = pl.DataFrame(
+        {
+            "mall_id": ["m1"],
+            "sku": ["NOPE"],
+            "conflicting_variant_code": ["P000000Z000A"],
+            "resolved_at": [datetime(2026, 2, 1, tzinfo=timezone.utc)],
+        }
+    )
     with pytest.raises(StoreValueError, match="not in the table.*required columns"):
         store.upsert("sku_conflicts", marks)
     assert store.row_counts()["sku_conflicts"] == 0

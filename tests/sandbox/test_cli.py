@@ -16,9 +16,28 @@ CLI = Path(sys.executable).parent / "cafe24-pipeline"
 
 def test_cli_serves_prints_settings_and_stops_on_ctrl_c():
     process = subprocess.Popen(
-        [str(CLI), "sandbox", "--port", "0", "--products", "5", "--orders", "5", "--malls", "shopa,shopb",
-         "--client-id", "cli-app", "--client-secret", "cli-secret", "--leak-rate", "10"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            str(CLI),
+            "sandbox",
+            "--port",
+            "0",
+            "--products",
+            "5",
+            "--orders",
+            "5",
+            "--malls",
+            "shopa,shopb",
+            "--client-id",
+            "cli-app",
+            "--client-secret",
+            "cli-secret",
+            "--leak-rate",
+            "10",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 60
@@ -41,7 +60,8 @@ def test_cli_serves_prints_settings_and_stops_on_ctrl_c():
 
 
 def test_cli_rejects_bad_mall_id():
-    result = subprocess.run([str(CLI), "sandbox", "--port", "0", "--malls", "Bad Mall!"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(CLI), "sandbox", "--port", "0", "--malls", "Bad Mall!"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "invalid mall id" in result.stderr

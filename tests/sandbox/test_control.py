@@ -98,13 +98,14 @@ def test_control_api_bypasses_auth_and_rejects_bad_input(sandbox):
 
 def test_control_orders_use_given_items(sandbox, client):
     variants = client.get("products/1/variants").json()["variants"]
-    made = httpx.post(f"{sandbox.base_url}/_sandbox/demomall/orders", json={
-        "shop_no": 2, "status": "N20", "items": [{"variant_code": variants[0]["variant_code"], "quantity": 3}]}).json()
+    made = httpx.post(
+        f"{sandbox.base_url}/_sandbox/demomall/orders",
+        json={"shop_no": 2, "status": "N20", "items": [{"variant_code": variants[0]["variant_code"], "quantity": 3}]},
+    ).json()
     order = made["orders"][0]
     assert order["shop_no"] == 2
     items = client.get(f"orders/{order['order_id']}/items", params={"shop_no": 2}).json()["items"]
-    assert (items[0]["variant_code"], items[0]["quantity"], items[0]["order_status"]) == \
-        (variants[0]["variant_code"], 3, "N20")
+    assert (items[0]["variant_code"], items[0]["quantity"], items[0]["order_status"]) == (variants[0]["variant_code"], 3, "N20")
     assert client.get(f"orders/{order['order_id']}").status_code == 404  # shop 1 does not see shop 2's order
 
 
@@ -180,8 +181,7 @@ def test_webhook_duplicates_when_configured(sandbox_factory):
     _Receiver.received = []
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
-        server = sandbox_factory(webhook_url=f"http://127.0.0.1:{receiver.server_port}/hook",
-                                 webhook_duplicate_rate=1.0)
+        server = sandbox_factory(webhook_url=f"http://127.0.0.1:{receiver.server_port}/hook", webhook_duplicate_rate=1.0)
         made = httpx.post(f"{server.base_url}/_sandbox/demomall/orders", json={"status": "N10"}).json()["orders"][0]
         httpx.get(f"{server.base_url}/_sandbox/demomall/webhooks/logs", params={"wait": 5})
         placed = [b for _, b in _Receiver.received if b["event_no"] == 90023]

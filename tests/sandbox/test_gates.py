@@ -37,6 +37,7 @@ def test_bucket_fills_then_429_then_drains(sandbox_factory):
         assert throttled.headers["X-Api-Call-Limit"] == "40/40"
         httpx.post(f"{server.base_url}/_sandbox/bucket", json={"leak_rate": 1000})
         import time
+
         time.sleep(0.1)
         assert client.get("shops").status_code == 200
     stats = httpx.get(f"{server.base_url}/_sandbox/demomall/stats").json()
@@ -91,8 +92,7 @@ def test_unknown_endpoint_is_404_no_api_found(sandbox):
 
 def test_write_needs_json_content_type(sandbox):
     with sandbox_client(sandbox) as client:
-        response = client.put("products/1", content=b"display=T",
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = client.put("products/1", content=b"display=T", headers={"Content-Type": "application/x-www-form-urlencoded"})
         broken = client.put("products/1", content=b"{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert broken.status_code == 400

@@ -18,8 +18,10 @@ def test_sort_by_updated_date_and_product_name(sandbox, client):
     httpx.put(f"{sandbox.base_url}/_sandbox/demomall/products/11", json={"touch": True})
     newest = client.get("products", params={"sort": "updated_date", "order": "desc", "limit": 1}).json()
     assert newest["products"][0]["product_no"] == 11
-    names = [p["product_name"] for p in client.get("products", params={
-        "sort": "product_name", "order": "asc", "limit": 100}).json()["products"]]
+    names = [
+        p["product_name"]
+        for p in client.get("products", params={"sort": "product_name", "order": "asc", "limit": 100}).json()["products"]
+    ]
     assert names == sorted(names)
     assert client.get("products", params={"sort": "price"}).status_code == 422
     ascending = [p["product_no"] for p in client.get("products", params={"order": "asc", "limit": 5}).json()["products"]]
@@ -58,17 +60,27 @@ def test_receivers_and_buyer(sandbox, client):
 
 
 def test_delete_variant_and_shipment(sandbox, client):
-    created = client.post("products", json={"request": {"product_name": "삭제 테스트", "price": 1000,
-                                                         "supply_price": 500,
-                                                         "options": [{"name": "색상", "value": ["A", "B"]}]}})
+    created = client.post(
+        "products",
+        json={
+            "request": {
+                "product_name": "삭제 테스트",
+                "price": 1000,
+                "supply_price": 500,
+                "options": [{"name": "색상", "value": ["A", "B"]}],
+            }
+        },
+    )
     number = created.json()["product"]["product_no"]
     codes = [v["variant_code"] for v in client.get(f"products/{number}/variants").json()["variants"]]
     deleted = client.delete(f"products/{number}/variants/{codes[0]}")
     assert deleted.json()["variant"]["variant_code"] == codes[0]
     assert client.delete(f"products/{number}/variants/{codes[1]}").status_code == 422  # the last one stays
     made = httpx.post(f"{sandbox.base_url}/_sandbox/demomall/orders", json={"status": "N20"}).json()["orders"][0]
-    shipment = client.post(f"orders/{made['order_id']}/shipments", json={"request": {
-        "tracking_no": "9", "shipping_company_code": "0004", "status": "standby"}}).json()["shipments"][0]
+    shipment = client.post(
+        f"orders/{made['order_id']}/shipments",
+        json={"request": {"tracking_no": "9", "shipping_company_code": "0004", "status": "standby"}},
+    ).json()["shipments"][0]
     removed = client.delete(f"orders/{made['order_id']}/shipments/{shipment['shipping_code']}")
     assert removed.status_code == 200
     items = client.get(f"orders/{made['order_id']}/items").json()["items"]
@@ -79,11 +91,14 @@ def test_revoke_by_refresh_token(sandbox):
     from tests.fixtures.sandbox import sandbox_tokens
 
     tokens = sandbox_tokens(sandbox)
-    httpx.post(f"{sandbox.api_base('demomall')}/api/v2/oauth/revoke",
-               data={"token": tokens["refresh_token"], "token_hint": "refresh_token"},
-               auth=(sandbox.client_id, sandbox.client_secret))
-    api = httpx.get(f"{sandbox.api_base('demomall')}/api/v2/admin/shops",
-                    headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    httpx.post(
+        f"{sandbox.api_base('demomall')}/api/v2/oauth/revoke",
+        data={"token": tokens["refresh_token"], "token_hint": "refresh_token"},
+        auth=(sandbox.client_id, sandbox.client_secret),
+    )
+    api = httpx.get(
+        f"{sandbox.api_base('demomall')}/api/v2/admin/shops", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     assert api.status_code == 401
 
 

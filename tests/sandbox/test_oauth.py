@@ -14,9 +14,16 @@ KST_NO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$")
 
 
 def _code(server, mall="demomall", state="s1"):
-    response = httpx.get(f"{server.api_base(mall)}/api/v2/oauth/authorize", params={
-        "response_type": "code", "client_id": server.client_id, "state": state, "redirect_uri": REDIRECT_URI,
-        "scope": "mall.read_product mall.read_order"})
+    response = httpx.get(
+        f"{server.api_base(mall)}/api/v2/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": server.client_id,
+            "state": state,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "mall.read_product mall.read_order",
+        },
+    )
     assert response.status_code == 302
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["state"] == [state]
@@ -25,14 +32,24 @@ def _code(server, mall="demomall", state="s1"):
 
 
 def _token(server, data, auth=None, mall="demomall"):
-    return httpx.post(f"{server.api_base(mall)}/api/v2/oauth/token", data=data,
-                      auth=auth or (server.client_id, server.client_secret))
+    return httpx.post(
+        f"{server.api_base(mall)}/api/v2/oauth/token", data=data, auth=auth or (server.client_id, server.client_secret)
+    )
 
 
 def test_token_response_has_cafe24_fields_and_kst_times(sandbox):
     body = sandbox_tokens(sandbox)
-    assert set(body) >= {"access_token", "expires_at", "refresh_token", "refresh_token_expires_at", "client_id",
-                         "mall_id", "user_id", "scopes", "issued_at"}
+    assert set(body) >= {
+        "access_token",
+        "expires_at",
+        "refresh_token",
+        "refresh_token_expires_at",
+        "client_id",
+        "mall_id",
+        "user_id",
+        "scopes",
+        "issued_at",
+    }
     assert "expires_in" not in body
     assert body["mall_id"] == "demomall" and body["client_id"] == sandbox.client_id
     assert len(body["access_token"]) == 22
@@ -47,8 +64,7 @@ def test_token_response_has_cafe24_fields_and_kst_times(sandbox):
 
 
 def test_scopes_accept_commas_or_spaces(sandbox):
-    body = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox),
-                            "redirect_uri": REDIRECT_URI}).json()
+    body = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox), "redirect_uri": REDIRECT_URI}).json()
     assert body["scopes"] == ["mall.read_product", "mall.read_order"]
 
 
@@ -69,8 +85,11 @@ def test_code_expires_after_a_minute(sandbox):
 
 
 def test_wrong_secret_is_rejected(sandbox):
-    response = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox),
-                                "redirect_uri": REDIRECT_URI}, auth=(sandbox.client_id, "wrong"))
+    response = _token(
+        sandbox,
+        {"grant_type": "authorization_code", "code": _code(sandbox), "redirect_uri": REDIRECT_URI},
+        auth=(sandbox.client_id, "wrong"),
+    )
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_grant", "error_description": "Invalid client_secret"}
 
@@ -92,8 +111,9 @@ def test_refresh_rotates_and_old_refresh_token_dies(sandbox):
 def test_old_access_token_survives_refresh_by_default(sandbox):
     first = sandbox_tokens(sandbox)
     _token(sandbox, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
-    response = httpx.get(f"{sandbox.api_base('demomall')}/api/v2/admin/products",
-                         headers={"Authorization": f"Bearer {first['access_token']}"})
+    response = httpx.get(
+        f"{sandbox.api_base('demomall')}/api/v2/admin/products", headers={"Authorization": f"Bearer {first['access_token']}"}
+    )
     assert response.status_code == 200
 
 
@@ -101,8 +121,9 @@ def test_option_invalidates_old_access_token_on_refresh(sandbox_factory):
     server = sandbox_factory(invalidate_old_access_token_on_refresh=True)
     first = sandbox_tokens(server)
     _token(server, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
-    response = httpx.get(f"{server.api_base('demomall')}/api/v2/admin/products",
-                         headers={"Authorization": f"Bearer {first['access_token']}"})
+    response = httpx.get(
+        f"{server.api_base('demomall')}/api/v2/admin/products", headers={"Authorization": f"Bearer {first['access_token']}"}
+    )
     assert response.status_code == 401
 
 
@@ -128,12 +149,15 @@ def test_refresh_token_lifetime_is_configurable(sandbox_factory):
 
 def test_revoke_kills_access_and_refresh_tokens(sandbox):
     tokens = sandbox_tokens(sandbox)
-    revoke = httpx.post(f"{sandbox.api_base('demomall')}/api/v2/oauth/revoke",
-                        data={"token": tokens["access_token"], "token_hint": "access_token"},
-                        auth=(sandbox.client_id, sandbox.client_secret))
+    revoke = httpx.post(
+        f"{sandbox.api_base('demomall')}/api/v2/oauth/revoke",
+        data={"token": tokens["access_token"], "token_hint": "access_token"},
+        auth=(sandbox.client_id, sandbox.client_secret),
+    )
     assert revoke.status_code == 200 and revoke.content == b""
-    api = httpx.get(f"{sandbox.api_base('demomall')}/api/v2/admin/products",
-                    headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    api = httpx.get(
+        f"{sandbox.api_base('demomall')}/api/v2/admin/products", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     assert api.status_code == 401
     assert api.json() == {"error": {"code": 401, "message": "Invalid access_token"}}
     refresh = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
@@ -143,8 +167,9 @@ def test_revoke_kills_access_and_refresh_tokens(sandbox):
 def test_token_of_one_mall_is_invalid_on_another(sandbox_factory):
     server = sandbox_factory(malls=["malla", "mallb"])
     tokens = sandbox_tokens(server, "malla")
-    response = httpx.get(f"{server.api_base('mallb')}/api/v2/admin/products",
-                         headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    response = httpx.get(
+        f"{server.api_base('mallb')}/api/v2/admin/products", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     assert response.status_code == 401
 
 
@@ -156,12 +181,20 @@ def test_custom_credentials(sandbox_factory):
 
 def test_unregistered_redirect_uri_is_rejected(sandbox_factory):
     server = sandbox_factory(registered_redirect_uris=[REDIRECT_URI])
-    response = httpx.get(f"{server.api_base('demomall')}/api/v2/oauth/authorize", params={
-        "response_type": "code", "client_id": server.client_id, "state": "s",
-        "redirect_uri": "https://evil.example.com/cb"})
+    response = httpx.get(
+        f"{server.api_base('demomall')}/api/v2/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": server.client_id,
+            "state": "s",
+            "redirect_uri": "https://evil.example.com/cb",
+        },
+    )
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_request",
-                               "error_description": "The redirect_uri added by Cafe24 Developers is invalid."}
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "The redirect_uri added by Cafe24 Developers is invalid.",
+    }
     assert _code(server)  # the registered one works
 
 
@@ -179,6 +212,73 @@ def test_now_provider_drives_token_times(sandbox_factory):
 def test_code_exchange_needs_the_same_redirect_uri(sandbox):
     missing = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox)})
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
-    other = _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox),
-                             "redirect_uri": "https://elsewhere.example.com/cb"})
+    other = _token(
+        sandbox, {"grant_type": "authorization_code", "code": _code(sandbox), "redirect_uri": "https://elsewhere.example.com/cb"}
+    )
     assert other.status_code == 400 and other.json()["error"] == "invalid_grant"
+
+
+def test_wrong_secret_on_refresh_does_not_use_up_the_refresh_token(sandbox):
+    tokens = sandbox_tokens(sandbox)
+    wrong = _token(
+        sandbox,
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(sandbox.client_id, "not-the-secret"),
+    )
+    assert wrong.status_code == 401
+    assert wrong.json() == {"error": "invalid_grant", "error_description": "Invalid client_secret"}
+    right = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert right.status_code == 200 and right.json()["refresh_token"] != tokens["refresh_token"]
+
+
+def _admin(server, access_token, mall="demomall"):
+    return httpx.get(f"{server.api_base(mall)}/api/v2/admin/shops", headers={"Authorization": f"Bearer {access_token}"})
+
+
+def test_control_revoke_kills_every_token_of_the_mall_only(sandbox_factory):
+    server = sandbox_factory(malls=["shopa", "shopb"])
+    a1, a2, b = sandbox_tokens(server, "shopa"), sandbox_tokens(server, "shopa"), sandbox_tokens(server, "shopb")
+    revoked = httpx.post(f"{server.base_url}/_sandbox/tokens/revoke", json={"mall": "shopa"})
+    assert revoked.status_code == 200
+    assert revoked.json() == {"revoked_access_tokens": 2, "revoked_refresh_tokens": 2}
+    for tokens in (a1, a2):
+        dead = _admin(server, tokens["access_token"], "shopa")
+        assert dead.status_code == 401
+        assert dead.json() == {"error": {"code": 401, "message": "Invalid access_token"}}
+        refresh = _token(server, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, mall="shopa")
+        assert refresh.status_code == 400
+        assert refresh.json() == {"error": "invalid_grant", "error_description": "Invalid refresh_token"}
+    assert _admin(server, b["access_token"], "shopb").status_code == 200  # the other mall keeps its grant
+    again = sandbox_tokens(server, "shopa")  # only a new authorization-code flow gets back in
+    assert _admin(server, again["access_token"], "shopa").status_code == 200
+    assert httpx.post(f"{server.base_url}/_sandbox/tokens/revoke", json={"mall": "nomall"}).status_code == 404
+
+
+def test_refresh_error_status_can_be_401(sandbox_factory):
+    server = sandbox_factory(refresh_error_status=401)
+    tokens = sandbox_tokens(server)
+    httpx.post(f"{server.base_url}/_sandbox/tokens/revoke", json={})
+    refresh = _token(server, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert refresh.status_code == 401 and refresh.json()["error"] == "invalid_grant"
+
+
+def test_a_refresh_lost_in_transit_leaves_the_client_without_a_valid_refresh_token(sandbox):
+    tokens = sandbox_tokens(sandbox)
+    httpx.post(f"{sandbox.base_url}/_sandbox/faults", json={"kind": "applied_504", "path": "oauth/token"})
+    lost = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert lost.status_code == 504
+    retry = _token(sandbox, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert retry.status_code == 400 and retry.json()["error_description"] == "Invalid refresh_token"
+
+
+def test_admin_fault_globs_do_not_reach_the_token_endpoint(sandbox):
+    httpx.post(f"{sandbox.base_url}/_sandbox/faults", json={"kind": "503", "path": "*", "count": 5})
+    assert (
+        _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox), "redirect_uri": REDIRECT_URI}).status_code
+        == 200
+    )
+    httpx.post(f"{sandbox.base_url}/_sandbox/faults", json={"kind": "503", "path": "oauth/token"})
+    assert (
+        _token(sandbox, {"grant_type": "authorization_code", "code": _code(sandbox), "redirect_uri": REDIRECT_URI}).status_code
+        == 503
+    )

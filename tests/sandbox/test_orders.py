@@ -59,8 +59,9 @@ def test_limit_and_offset_caps(client):
 def test_orders_span_120_days_in_two_shops_with_a_realistic_status_mix(client):
     now = datetime.now(KST)
     recent = _all_orders(client, _window(89)) + _all_orders(client, {**_window(89), "shop_no": 2})
-    older = _all_orders(client, _window(40, now - timedelta(days=90))) + \
-        _all_orders(client, {**_window(40, now - timedelta(days=90)), "shop_no": 2})
+    older = _all_orders(client, _window(40, now - timedelta(days=90))) + _all_orders(
+        client, {**_window(40, now - timedelta(days=90)), "shop_no": 2}
+    )
     ids = [o["order_id"] for o in recent + older]
     assert len(ids) == len(set(ids)) == 60
     assert {o["shop_no"] for o in recent + older} == {1, 2}
@@ -115,8 +116,7 @@ def test_date_type_uses_event_dates(sandbox, client):
     window = {**_window(1), "date_type": "shipbegin_date"}
     before = [o["order_id"] for o in _all_orders(client, window)]
     assert made["order_id"] not in before
-    moved = httpx.post(f"{sandbox.base_url}/_sandbox/demomall/orders/{made['order_id']}/status",
-                       json={"status": "N30"}).json()
+    moved = httpx.post(f"{sandbox.base_url}/_sandbox/demomall/orders/{made['order_id']}/status", json={"status": "N30"}).json()
     assert "shipbegin_date" in moved["order_events"] and "pay_date" in moved["order_events"]
     after = [o["order_id"] for o in _all_orders(client, window)]
     assert made["order_id"] in after
@@ -128,8 +128,7 @@ def test_date_type_uses_event_dates(sandbox, client):
 def test_cancel_return_exchange_set_claim_dates(sandbox, client):
     made = _new_order(sandbox, status="N10")
     code = made["items"][0]["order_item_code"]
-    httpx.post(f"{sandbox.base_url}/_sandbox/demomall/orders/{made['order_id']}/items/{code}/status",
-               json={"status": "C40"})
+    httpx.post(f"{sandbox.base_url}/_sandbox/demomall/orders/{made['order_id']}/items/{code}/status", json={"status": "C40"})
     cancelled = client.get("orders", params={**_window(1), "date_type": "cancel_complete_date"}).json()["orders"]
     assert made["order_id"] in [o["order_id"] for o in cancelled]
     item = client.get(f"orders/{made['order_id']}/items").json()["items"][0]
@@ -152,10 +151,17 @@ def test_prepare_moves_n10_to_n20_then_409(sandbox, client):
 
 def test_bulk_order_update_207_on_mixed_results(sandbox, client):
     one, two = _new_order(sandbox, status="N10"), _new_order(sandbox, status="N10")
-    response = client.put("orders", json={"shop_no": 1, "requests": [
-        {"order_id": one["order_id"], "process_status": "prepare"},
-        {"order_id": "20000101-0000001", "process_status": "prepare"},
-        {"order_id": two["order_id"], "process_status": "prepare"}]})
+    response = client.put(
+        "orders",
+        json={
+            "shop_no": 1,
+            "requests": [
+                {"order_id": one["order_id"], "process_status": "prepare"},
+                {"order_id": "20000101-0000001", "process_status": "prepare"},
+                {"order_id": two["order_id"], "process_status": "prepare"},
+            ],
+        },
+    )
     assert response.status_code == 207
     body = response.json()
     assert [o["order_id"] for o in body["orders"]] == [one["order_id"], two["order_id"]]
@@ -169,16 +175,33 @@ def test_bulk_order_update_207_on_mixed_results(sandbox, client):
 def test_shipment_standby_shipping_shipped(sandbox, client):
     made = _new_order(sandbox, status="N20")
     order_id = made["order_id"]
-    created = client.post(f"orders/{order_id}/shipments", json={"shop_no": 1, "request": {
-        "tracking_no": "123456789012", "shipping_company_code": "0006", "status": "standby",
-        "order_item_code": [made["items"][0]["order_item_code"]]}})
+    created = client.post(
+        f"orders/{order_id}/shipments",
+        json={
+            "shop_no": 1,
+            "request": {
+                "tracking_no": "123456789012",
+                "shipping_company_code": "0006",
+                "status": "standby",
+                "order_item_code": [made["items"][0]["order_item_code"]],
+            },
+        },
+    )
     assert created.status_code == 201, created.text
     shipment = created.json()["shipments"][0]
     assert shipment["shipping_code"] == f"D-{order_id}-00" and shipment["status"] == "standby"
     assert client.get(f"orders/{order_id}/items").json()["items"][0]["order_status"] == "N21"
-    duplicate = client.post(f"orders/{order_id}/shipments", json={"request": {
-        "tracking_no": "123456789012", "shipping_company_code": "0006", "status": "standby",
-        "order_item_code": [made["items"][0]["order_item_code"]]}})
+    duplicate = client.post(
+        f"orders/{order_id}/shipments",
+        json={
+            "request": {
+                "tracking_no": "123456789012",
+                "shipping_company_code": "0006",
+                "status": "standby",
+                "order_item_code": [made["items"][0]["order_item_code"]],
+            }
+        },
+    )
     assert duplicate.status_code == 409
     code = shipment["shipping_code"]
     shipping = client.put(f"orders/{order_id}/shipments/{code}", json={"request": {"status": "shipping"}})
@@ -187,8 +210,7 @@ def test_shipment_standby_shipping_shipped(sandbox, client):
     assert item["order_status"] == "N30" and item["tracking_no"] == "123456789012"
     assert item["shipping_company_code"] == "0006" and item["shipped_date"]
     assert client.put(f"orders/{order_id}/shipments/{code}", json={"request": {"status": "shipping"}}).status_code == 409
-    both = client.put(f"orders/{order_id}/shipments/{code}",
-                      json={"request": {"status": "shipped", "tracking_no": "1"}})
+    both = client.put(f"orders/{order_id}/shipments/{code}", json={"request": {"status": "shipped", "tracking_no": "1"}})
     assert both.status_code == 422
     delivered = client.put(f"orders/{order_id}/shipments/{code}", json={"request": {"status": "shipped"}})
     assert delivered.status_code == 200
@@ -202,25 +224,48 @@ def test_shipment_standby_shipping_shipped(sandbox, client):
 
 def test_shipment_rejects_unpaid_or_bad_input(sandbox, client):
     unpaid = _new_order(sandbox, status="N00")
-    response = client.post(f"orders/{unpaid['order_id']}/shipments", json={"request": {
-        "tracking_no": "1", "shipping_company_code": "0006", "status": "standby"}})
+    response = client.post(
+        f"orders/{unpaid['order_id']}/shipments",
+        json={"request": {"tracking_no": "1", "shipping_company_code": "0006", "status": "standby"}},
+    )
     assert response.status_code == 422
     paid = _new_order(sandbox, status="N20")
-    assert client.post(f"orders/{paid['order_id']}/shipments", json={"request": {
-        "shipping_company_code": "0006", "status": "standby"}}).status_code == 422
-    assert client.post(f"orders/{paid['order_id']}/shipments", json={"request": {
-        "tracking_no": "1", "shipping_company_code": "6", "status": "standby"}}).status_code == 422
+    assert (
+        client.post(
+            f"orders/{paid['order_id']}/shipments", json={"request": {"shipping_company_code": "0006", "status": "standby"}}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"orders/{paid['order_id']}/shipments",
+            json={"request": {"tracking_no": "1", "shipping_company_code": "6", "status": "standby"}},
+        ).status_code
+        == 422
+    )
 
 
 def test_bulk_shipments_create_and_update(sandbox, client):
     one, two = _new_order(sandbox, status="N20"), _new_order(sandbox, status="N20")
-    created = client.post("shipments", json={"shop_no": 1, "requests": [
-        {"order_id": one["order_id"], "tracking_no": "111", "shipping_company_code": "0018", "status": "shipping"},
-        {"order_id": two["order_id"], "tracking_no": "222", "shipping_company_code": "0018", "status": "standby"}]})
+    created = client.post(
+        "shipments",
+        json={
+            "shop_no": 1,
+            "requests": [
+                {"order_id": one["order_id"], "tracking_no": "111", "shipping_company_code": "0018", "status": "shipping"},
+                {"order_id": two["order_id"], "tracking_no": "222", "shipping_company_code": "0018", "status": "standby"},
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     codes = [s["shipping_code"] for s in created.json()["shipments"]]
-    updated = client.put("shipments", json={"shop_no": 1, "requests": [
-        {"shipping_code": codes[0], "status": "shipped"}, {"shipping_code": codes[1], "status": "standby"}]})
+    updated = client.put(
+        "shipments",
+        json={
+            "shop_no": 1,
+            "requests": [{"shipping_code": codes[0], "status": "shipped"}, {"shipping_code": codes[1], "status": "standby"}],
+        },
+    )
     assert updated.status_code == 207
     assert updated.json()["errors"][0]["error"]["code"] == 409
 
@@ -248,8 +293,9 @@ def test_seeded_hidden_orders_are_missing_from_paging_and_counts(sandbox_factory
 
 
 def test_fields_and_descending_order(client):
-    rows = client.get("orders", params={**_window(), "limit": 5, "fields": "order_id,order_date",
-                                        "order": "desc"}).json()["orders"]
+    rows = client.get("orders", params={**_window(), "limit": 5, "fields": "order_id,order_date", "order": "desc"}).json()[
+        "orders"
+    ]
     assert all(set(r) == {"order_id", "order_date"} for r in rows)
     dates = [r["order_date"] for r in rows]
     assert dates == sorted(dates, reverse=True)

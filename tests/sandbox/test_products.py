@@ -50,8 +50,7 @@ def test_since_product_no_pages_past_offset_cap(sandbox_factory):
         seen: list[int] = []
         cursor = 0
         while True:
-            page = c.get("products", params={"since_product_no": cursor, "limit": 100,
-                                             "fields": "product_no"}).json()["products"]
+            page = c.get("products", params={"since_product_no": cursor, "limit": 100, "fields": "product_no"}).json()["products"]
             if not page:
                 break
             seen += [p["product_no"] for p in page]
@@ -67,8 +66,9 @@ def test_updated_date_filter_must_be_paired_and_sees_merchant_edits(sandbox, cli
     edit = httpx.put(f"{sandbox.base_url}/_sandbox/demomall/products/7", json={"price": 12300})
     assert edit.json()["changed"] is True
     updated = edit.json()["updated_date"]
-    found = client.get("products", params={"updated_start_date": updated, "updated_end_date": updated,
-                                           "limit": 100}).json()["products"]
+    found = client.get("products", params={"updated_start_date": updated, "updated_end_date": updated, "limit": 100}).json()[
+        "products"
+    ]
     assert [p["product_no"] for p in found] == [7]
     assert found[0]["price"] == "12300.00"
     count = client.get("products/count", params={"updated_start_date": updated, "updated_end_date": updated})
@@ -127,8 +127,9 @@ def test_detail_has_category_and_description(client):
 
 def test_update_price_display_selling_retail(client):
     before = client.get("products/2").json()["product"]
-    response = client.put("products/2", json={"shop_no": 1, "request": {
-        "price": "15900", "retail_price": 19000, "display": "T", "selling": "F"}})
+    response = client.put(
+        "products/2", json={"shop_no": 1, "request": {"price": "15900", "retail_price": 19000, "display": "T", "selling": "F"}}
+    )
     assert response.status_code == 200, response.text
     product = response.json()["product"]
     assert (product["price"], product["retail_price"], product["selling"]) == ("15900.00", "19000.00", "F")
@@ -158,11 +159,22 @@ def test_invalid_price_is_422_and_changes_nothing(client):
 
 
 def test_create_with_options_then_delete_removes_variants(client):
-    created = client.post("products", json={"shop_no": 1, "request": {
-        "product_name": "테스트 린넨 셔츠", "price": 39000, "supply_price": 20000, "display": "T", "selling": "T",
-        "custom_product_code": "TEST-1",
-        "options": [{"name": "색상", "value": ["블랙", "화이트"]}, {"name": "사이즈", "value": ["M", "L"]}],
-        "unknown_field": "ignored"}})
+    created = client.post(
+        "products",
+        json={
+            "shop_no": 1,
+            "request": {
+                "product_name": "테스트 린넨 셔츠",
+                "price": 39000,
+                "supply_price": 20000,
+                "display": "T",
+                "selling": "T",
+                "custom_product_code": "TEST-1",
+                "options": [{"name": "색상", "value": ["블랙", "화이트"]}, {"name": "사이즈", "value": ["M", "L"]}],
+                "unknown_field": "ignored",
+            },
+        },
+    )
     assert created.status_code == 201, created.text
     product = created.json()["product"]
     number = product["product_no"]
@@ -207,8 +219,9 @@ def test_seed_has_missing_images_and_flagged_duplicate_skus(sandbox_factory):
     server = sandbox_factory(products=400, orders=0)
     with sandbox_client(server) as c:
         products, cursor = [], 0
-        while page := c.get("products", params={"since_product_no": cursor, "limit": 100,
-                                                "embed": "variants"}).json()["products"]:
+        while page := c.get("products", params={"since_product_no": cursor, "limit": 100, "embed": "variants"}).json()[
+            "products"
+        ]:
             products += page
             cursor = page[-1]["product_no"]
     assert len(products) == 400
@@ -218,8 +231,11 @@ def test_seed_has_missing_images_and_flagged_duplicate_skus(sandbox_factory):
     assert flagged, "seed has duplicate custom_variant_code values"
     codes = [v["custom_variant_code"] for v in flagged]
     assert all(codes.count(code) >= 2 for code in codes)
-    assert all(v["duplicated_custom_variant_code"] == "F" for v in variants
-               if v["custom_variant_code"] and v["custom_variant_code"] not in codes)
+    assert all(
+        v["duplicated_custom_variant_code"] == "F"
+        for v in variants
+        if v["custom_variant_code"] and v["custom_variant_code"] not in codes
+    )
     names = {p["product_name"] for p in products}
     assert all(any("\uac00" <= ch <= "\ud7a3" for ch in name) for name in names)  # Korean names
     assert {int(p["price"].split(".")[0]) % 100 for p in products} == {0}  # KRW, whole hundreds
@@ -227,13 +243,13 @@ def test_seed_has_missing_images_and_flagged_duplicate_skus(sandbox_factory):
 
 def test_shop_2_writes_change_only_shop_2(client):
     base = client.get("products/9").json()["product"]
-    response = client.put("products/9", json={"shop_no": 2, "request": {
-        "product_name": "Linen Shirt (EN)", "price": 45000, "display": "F"}})
+    response = client.put(
+        "products/9", json={"shop_no": 2, "request": {"product_name": "Linen Shirt (EN)", "price": 45000, "display": "F"}}
+    )
     assert response.status_code == 200 and response.json()["product"]["shop_no"] == 2
     shop1 = client.get("products/9").json()["product"]
     shop2 = client.get("products/9", params={"shop_no": 2}).json()["product"]
-    assert (shop1["product_name"], shop1["price"], shop1["display"]) == \
-        (base["product_name"], base["price"], base["display"])
+    assert (shop1["product_name"], shop1["price"], shop1["display"]) == (base["product_name"], base["price"], base["display"])
     assert (shop2["product_name"], shop2["price"], shop2["display"]) == ("Linen Shirt (EN)", "45000.00", "F")
     hidden2 = client.get("products", params={"shop_no": 2, "display": "F", "limit": 100}).json()["products"]
     assert 9 in [p["product_no"] for p in hidden2]
@@ -251,5 +267,7 @@ def test_offset_pages_are_consecutive_slices(client):
         pages += [p["product_no"] for p in client.get("products", params={"limit": 7, "offset": offset}).json()["products"]]
     assert pages == everything
     displayed = [p["product_no"] for p in client.get("products", params={"display": "T", "limit": 100}).json()["products"]]
-    second = [p["product_no"] for p in client.get("products", params={"display": "T", "limit": 5, "offset": 5}).json()["products"]]
+    second = [
+        p["product_no"] for p in client.get("products", params={"display": "T", "limit": 5, "offset": 5}).json()["products"]
+    ]
     assert second == displayed[5:10]

@@ -23,8 +23,10 @@ def _product_with_options(client) -> tuple[int, list[dict]]:
 def test_single_variant_update_returns_nested_inventories_then_409(client):
     number, variants = _product_with_options(client)
     code = variants[0]["variant_code"]
-    response = client.put(f"products/{number}/variants/{code}", json={"shop_no": 1, "request": {
-        "quantity": 77, "custom_variant_code": "NEW-SKU-1", "display": "T"}})
+    response = client.put(
+        f"products/{number}/variants/{code}",
+        json={"shop_no": 1, "request": {"quantity": 77, "custom_variant_code": "NEW-SKU-1", "display": "T"}},
+    )
     assert response.status_code == 200, response.text
     variant = response.json()["variant"]
     assert variant["custom_variant_code"] == "NEW-SKU-1" and variant["duplicated_custom_variant_code"] == "F"
@@ -60,17 +62,26 @@ def test_bulk_variant_update_all_ok_is_200(client):
 def test_bulk_variant_update_mixed_is_207_per_item(client):
     number, variants = _product_with_options(client)
     current = variants[1]["quantity"]
-    response = client.put(f"products/{number}/variants", json={"shop_no": 1, "requests": [
-        {"variant_code": variants[0]["variant_code"], "quantity": 901},
-        {"variant_code": variants[1]["variant_code"], "quantity": current},
-        {"variant_code": "P9999999000A", "quantity": 1},
-        {"variant_code": variants[2]["variant_code"], "quantity": "many"}]})
+    response = client.put(
+        f"products/{number}/variants",
+        json={
+            "shop_no": 1,
+            "requests": [
+                {"variant_code": variants[0]["variant_code"], "quantity": 901},
+                {"variant_code": variants[1]["variant_code"], "quantity": current},
+                {"variant_code": "P9999999000A", "quantity": 1},
+                {"variant_code": variants[2]["variant_code"], "quantity": "many"},
+            ],
+        },
+    )
     assert response.status_code == 207
     body = response.json()
     assert [v["variant_code"] for v in body["variants"]] == [variants[0]["variant_code"]]
     assert [e["error"]["code"] for e in body["errors"]] == [409, 404, 422]
-    assert client.get(f"products/{number}/variants/{variants[2]['variant_code']}").json()["variant"]["quantity"] \
+    assert (
+        client.get(f"products/{number}/variants/{variants[2]['variant_code']}").json()["variant"]["quantity"]
         == variants[2]["quantity"]
+    )
 
 
 def test_bulk_variant_update_is_capped_at_100(client):
@@ -82,22 +93,37 @@ def test_bulk_variant_update_is_capped_at_100(client):
 def test_inventory_update_and_validation(client):
     number, variants = _product_with_options(client)
     code = variants[0]["variant_code"]
-    response = client.put(f"products/{number}/variants/{code}/inventories", json={"shop_no": 1, "request": {
-        "quantity": 0, "use_inventory": "T", "display_soldout": "T", "safety_inventory": 2}})
+    response = client.put(
+        f"products/{number}/variants/{code}/inventories",
+        json={"shop_no": 1, "request": {"quantity": 0, "use_inventory": "T", "display_soldout": "T", "safety_inventory": 2}},
+    )
     assert response.status_code in (200, 409)
     inventory = client.get(f"products/{number}/variants/{code}/inventories").json()["inventory"]
     assert (inventory["quantity"], inventory["safety_inventory"]) == (0, 2)
-    assert set(inventory) >= {"shop_no", "variant_code", "use_inventory", "important_inventory",
-                              "inventory_control_type", "display_soldout", "quantity", "safety_inventory"}
+    assert set(inventory) >= {
+        "shop_no",
+        "variant_code",
+        "use_inventory",
+        "important_inventory",
+        "inventory_control_type",
+        "display_soldout",
+        "quantity",
+        "safety_inventory",
+    }
     bad = client.put(f"products/{number}/variants/{code}/inventories", json={"request": {"use_inventory": "yes"}})
     assert bad.status_code == 422
 
 
 def test_sold_out_follows_stock(client):
     number, variants = _product_with_options(client)
-    client.put(f"products/{number}/variants", json={"requests": [
-        {"variant_code": v["variant_code"], "quantity": 0, "use_inventory": "T", "display_soldout": "T"}
-        for v in variants]})
+    client.put(
+        f"products/{number}/variants",
+        json={
+            "requests": [
+                {"variant_code": v["variant_code"], "quantity": 0, "use_inventory": "T", "display_soldout": "T"} for v in variants
+            ]
+        },
+    )
     assert client.get(f"products/{number}").json()["product"]["sold_out"] == "T"
     client.put(f"products/{number}/variants/{variants[0]['variant_code']}", json={"request": {"quantity": 3}})
     assert client.get(f"products/{number}").json()["product"]["sold_out"] == "F"

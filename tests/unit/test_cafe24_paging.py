@@ -16,7 +16,7 @@ def test_windows_cover_the_range_without_gaps_or_overlap(days, max_days):
     end = start + timedelta(days=days - 1)
     windows = list(date_windows(start, end, max_days))
     assert windows[0][0] == start and windows[-1][1] == end
-    for (a_start, a_end), (b_start, _) in zip(windows, windows[1:]):
+    for (_a_start, a_end), (b_start, _) in zip(windows, windows[1:]):
         assert b_start == a_end + timedelta(days=1)
     assert all((w_end - w_start).days + 1 <= max_days for w_start, w_end in windows)
 
@@ -30,7 +30,10 @@ def test_window_limits_are_enforced():
 
 def test_split_window():
     assert split_window(date(2024, 1, 1), date(2024, 1, 1)) is None
-    assert split_window(date(2024, 1, 1), date(2024, 1, 2)) == ((date(2024, 1, 1), date(2024, 1, 1)), (date(2024, 1, 2), date(2024, 1, 2)))
+    assert split_window(date(2024, 1, 1), date(2024, 1, 2)) == (
+        (date(2024, 1, 1), date(2024, 1, 1)),
+        (date(2024, 1, 2), date(2024, 1, 2)),
+    )
     first, second = split_window(date(2024, 1, 1), date(2024, 1, 31))
     assert first[1] + timedelta(days=1) == second[0] and first[0] == date(2024, 1, 1) and second[1] == date(2024, 1, 31)
 

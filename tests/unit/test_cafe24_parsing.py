@@ -23,9 +23,16 @@ from cafe24_pipeline.cafe24.parsing import (
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1100.00", Decimal("1100.00")), (1000, Decimal(1000)), ("-1000.00", Decimal("-1000.00")),
-     ("27000", Decimal(27000)), (0, Decimal(0)), ("0.00", Decimal("0.00")), (0.1, Decimal("0.1")),
-     (" 12,500.50 ", Decimal("12500.50"))],
+    [
+        ("1100.00", Decimal("1100.00")),
+        (1000, Decimal(1000)),
+        ("-1000.00", Decimal("-1000.00")),
+        ("27000", Decimal(27000)),
+        (0, Decimal(0)),
+        ("0.00", Decimal("0.00")),
+        (0.1, Decimal("0.1")),
+        (" 12,500.50 ", Decimal("12500.50")),
+    ],
 )
 def test_money_from_strings_and_numbers(raw, expected):
     value = parse_money(raw, "price")

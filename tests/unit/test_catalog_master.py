@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from cafe24_pipeline.oms.catalog import PRODUCT_COLUMNS, VARIANT_COLUMNS
+from cafe24_pipeline.sync.catalog_frames import PRODUCT_COLUMNS, VARIANT_COLUMNS
 from cafe24_pipeline.oms.product_master import build_master_update, cafe24_view
 from cafe24_pipeline.oms.sku_linking import link_skus
 
@@ -16,10 +16,22 @@ NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 
 def _products(**over):
     row = {c: None for c in PRODUCT_COLUMNS}
-    row.update(mall_id="m", shop_no=1, product_no=1, product_code="P0000001", custom_product_code="GRP-1",
-               product_name="Tee", price=Decimal("10000.00"), retail_price=Decimal("12000.00"),
-               display=True, selling=True, has_option=True, brand_code="B0000000", category_nos="[27]",
-               image_url="https://img/1.png")
+    row.update(
+        mall_id="m",
+        shop_no=1,
+        product_no=1,
+        product_code="P0000001",
+        custom_product_code="GRP-1",
+        product_name="Tee",
+        price=Decimal("10000.00"),
+        retail_price=Decimal("12000.00"),
+        display=True,
+        selling=True,
+        has_option=True,
+        brand_code="B0000000",
+        category_nos="[27]",
+        image_url="https://img/1.png",
+    )
     row.update(over)
     return pl.DataFrame([row], schema=PRODUCT_COLUMNS)
 
@@ -28,8 +40,17 @@ def _variants(*rows):
     out = []
     for r in rows:
         row = {c: None for c in VARIANT_COLUMNS}
-        row.update(mall_id="m", shop_no=1, product_no=1, display=True, selling=True, options="[]",
-                   additional_amount=Decimal("0.00"), quantity=5, duplicated_custom_variant_code=False)
+        row.update(
+            mall_id="m",
+            shop_no=1,
+            product_no=1,
+            display=True,
+            selling=True,
+            options="[]",
+            additional_amount=Decimal("0.00"),
+            quantity=5,
+            duplicated_custom_variant_code=False,
+        )
         row.update(r)
         out.append(row)
     return pl.DataFrame(out, schema=VARIANT_COLUMNS)
@@ -41,11 +62,21 @@ def _build(products, variants, existing_products=None, existing_listings=None, n
     return build_master_update(view, existing_products, existing_listings, mall_id="m", now=now)
 
 
-
 def test_initial_import_takes_every_value_from_cafe24():
     variants = _variants(
-        {"variant_code": "P0000001000A", "sku": "TEE-S", "options": '[{"name": "Size", "value": "S"}]', "additional_amount": Decimal("-500.00")},
-        {"variant_code": "P0000001000B", "sku": "TEE-M", "options": '[{"name": "Size", "value": "M"}]', "quantity": 0, "selling": False},
+        {
+            "variant_code": "P0000001000A",
+            "sku": "TEE-S",
+            "options": '[{"name": "Size", "value": "S"}]',
+            "additional_amount": Decimal("-500.00"),
+        },
+        {
+            "variant_code": "P0000001000B",
+            "sku": "TEE-M",
+            "options": '[{"name": "Size", "value": "M"}]',
+            "quantity": 0,
+            "selling": False,
+        },
     )
     upd = _build(_products(), variants)
     assert upd.new_skus == 2
@@ -72,8 +103,9 @@ def test_cafe24_edit_refreshes_descriptive_fields_but_not_oms_owned_values():
     variants = _variants({"variant_code": "P0000001000A", "sku": "TEE-S"})
     first = _build(_products(), variants)
     # the OMS changes its own price and stock
-    master = first.products.with_columns(pl.lit(Decimal("8000.00")).cast(pl.Decimal(18, 2)).alias("selling_price"),
-                                         pl.lit(99).cast(pl.Int64).alias("stock"))
+    master = first.products.with_columns(
+        pl.lit(Decimal("8000.00")).cast(pl.Decimal(18, 2)).alias("selling_price"), pl.lit(99).cast(pl.Int64).alias("stock")
+    )
     # the merchant renames the product and changes price and stock on Cafe24
     edited_products = _products(product_name="Tee v2", price=Decimal("11000.00"))
     edited_variants = _variants({"variant_code": "P0000001000A", "sku": "TEE-S", "quantity": 1})
@@ -112,8 +144,9 @@ def test_brand_names_and_category_paths_from_the_mirrors():
     products = _products(category_nos="[27, 28]")
     links = link_skus(variants).links
     brands = pl.DataFrame({"mall_id": ["m"], "shop_no": [1], "brand_code": ["B0000000"], "brand_name": ["Acme"]})
-    cats = pl.DataFrame({"mall_id": ["m", "m"], "shop_no": [1, 1], "category_no": [27, 28],
-                         "full_category_name": ["Tops > Tees", "Sale"]})
+    cats = pl.DataFrame(
+        {"mall_id": ["m", "m"], "shop_no": [1, 1], "category_no": [27, 28], "full_category_name": ["Tops > Tees", "Sale"]}
+    )
     view = cafe24_view(links, variants, products, brands, cats)
     row = view.row(0, named=True)
     assert row["brand"] == "Acme" and row["category"] == "Tops > Tees | Sale"

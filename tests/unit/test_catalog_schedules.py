@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -32,8 +32,14 @@ def test_schedules_fan_out_per_mall_with_mall_tag():
     from cafe24_pipeline.definitions import defs
 
     s = _by_name(build_catalog_schedules({}))
+    # Today, not a fixed date: the inventory day calendar rolls (its first day is a week before the load).
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
     with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(), scheduled_execution_time=datetime(2026, 11, 27, 23, 50, tzinfo=ZoneInfo("Asia/Seoul")))
+        ctx = dg.build_schedule_context(
+            instance=instance,
+            repository_def=defs.get_repository_def(),
+            scheduled_execution_time=datetime.combine(today, time(23, 50), tzinfo=ZoneInfo("Asia/Seoul")),
+        )
         skipped = s["catalog_incremental_schedule"].evaluate_tick(ctx)
         assert not skipped.run_requests and skipped.skip_message
         instance.add_dynamic_partitions(MALLS_PARTITION_NAME, ["mall-a", "mall-b"])
@@ -41,7 +47,7 @@ def test_schedules_fan_out_per_mall_with_mall_tag():
         assert [r.partition_key for r in runs] == ["mall-a", "mall-b"]
         assert [r.tags["cafe24/mall_id"] for r in runs] == ["mall-a", "mall-b"]
         snaps = s["inventory_snapshot_schedule"].evaluate_tick(ctx).run_requests
-        assert snaps[0].partition_key == dg.MultiPartitionKey({"mall": "mall-a", "day": "2026-11-27"})
+        assert snaps[0].partition_key == dg.MultiPartitionKey({"mall": "mall-a", "day": today.isoformat()})
 
 
 def test_definitions_load_with_catalogue_jobs():

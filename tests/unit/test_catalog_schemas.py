@@ -33,8 +33,13 @@ def test_linked_skus_unique_passes_and_fails():
 
 
 def test_variant_sku_schema_reports_duplicates_missing_and_cafe24_flag():
-    df = pl.DataFrame({"variant_code": ["V1", "V2", "V3", "V4"], "sku": ["A", "A", None, "C"],
-                       "duplicated_custom_variant_code": [False, False, False, True]})
+    df = pl.DataFrame(
+        {
+            "variant_code": ["V1", "V2", "V3", "V4"],
+            "sku": ["A", "A", None, "C"],
+            "duplicated_custom_variant_code": [False, False, False, True],
+        }
+    )
     result = validate_frame(variant_sku_schema, df)
     assert not result.passed
     assert set(result.offending_rows["variant_code"]) == {"V1", "V2", "V3", "V4"}
@@ -44,7 +49,8 @@ def test_variant_sku_schema_reports_duplicates_missing_and_cafe24_flag():
 
 def test_product_required_fields():
     df = pl.DataFrame({"sku": ["A", "B", "C"], "name": ["Tee", None, "Cap"]}).with_columns(
-        _money("1000.00", "500.00", "0.00").alias("selling_price"))
+        _money("1000.00", "500.00", "0.00").alias("selling_price")
+    )
     result = validate_frame(product_required_schema, df)
     assert sorted(result.offending_rows["sku"].to_list()) == ["B", "C"]
     assert "greater_than(0)" in result.failures_by_check()
@@ -62,13 +68,13 @@ def test_product_recommended_mrp_and_image():
 
 
 def test_codes_well_formed():
-    variants = pl.DataFrame({"variant_code": ["P000000A000A", "bad"], "product_no": [1, 2],
-                             "sku": ["OK", " padded"]})
+    variants = pl.DataFrame({"variant_code": ["P000000A000A", "bad"], "product_no": [1, 2], "sku": ["OK", " padded"]})
     result = validate_frame(variant_codes_schema, variants)
     assert result.offending_rows["variant_code"].to_list() == ["bad"]
     assert "sku_well_formed" in result.failures_by_check()
-    products = pl.DataFrame({"product_code": ["P000000A", "P00A"], "brand_code": [None, "B0000000"],
-                             "custom_product_code": ["X" * 41, None]})
+    products = pl.DataFrame(
+        {"product_code": ["P000000A", "P00A"], "brand_code": [None, "B0000000"], "custom_product_code": ["X" * 41, None]}
+    )
     result = validate_frame(product_codes_schema, products)
     assert result.offending_rows.height == 2
     assert validate_frame(product_codes_schema, products.head(1).with_columns(pl.lit("X").alias("custom_product_code"))).passed

@@ -22,12 +22,14 @@ def _cands(rows):
 
 
 def test_duplicate_sku_links_lowest_ids_and_quarantines_the_rest():
-    cands = _cands([
-        ("m", 1, 30, "P00000300000A", "DUP", True),
-        ("m", 1, 10, "P00000100000B", "DUP", True),
-        ("m", 1, 10, "P00000100000A", "OK-1", False),
-        ("m", 1, 20, "P00000200000A", "DUP", True),
-    ])
+    cands = _cands(
+        [
+            ("m", 1, 30, "P00000300000A", "DUP", True),
+            ("m", 1, 10, "P00000100000B", "DUP", True),
+            ("m", 1, 10, "P00000100000A", "OK-1", False),
+            ("m", 1, 20, "P00000200000A", "DUP", True),
+        ]
+    )
     result = link_skus(cands)
     assert result.links.filter(pl.col("sku") == "DUP")["variant_code"].item() == "P00000100000B"
     dups = result.conflicts.filter(pl.col("reason") == REASON_DUPLICATE_SKU)

@@ -8,10 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from cafe24_pipeline.cafe24.models import Brand, Category, Product, Variant
-from cafe24_pipeline.oms.catalog import (
+from cafe24_pipeline.sync.catalog_frames import (
     brands_frame,
     categories_frame,
     derive_sku,
@@ -30,8 +29,16 @@ def _load(name: str) -> dict:
 
 
 def test_derive_sku_prefers_custom_variant_code():
-    assert derive_sku(custom_variant_code=" ABC-1 ", variant_code="P000000A000B", product_code="P000000A",
-                      custom_product_code="PARENT", has_option=True) == "ABC-1"
+    assert (
+        derive_sku(
+            custom_variant_code=" ABC-1 ",
+            variant_code="P000000A000B",
+            product_code="P000000A",
+            custom_product_code="PARENT",
+            has_option=True,
+        )
+        == "ABC-1"
+    )
 
 
 def test_derive_sku_uses_product_code_only_for_default_variant_of_single_product():
@@ -40,16 +47,28 @@ def test_derive_sku_uses_product_code_only_for_default_variant_of_single_product
     # an option product, or a variant that is not the default one, gets no product-level SKU
     assert derive_sku(variant_code="P000000A000A", has_option=True, **kw) is None
     assert derive_sku(variant_code="P000000A000B", has_option=False, **kw) is None
-    assert derive_sku(variant_code="P000000A000A", has_option=False, custom_variant_code="",
-                      product_code="P000000A", custom_product_code="") is None
+    assert (
+        derive_sku(
+            variant_code="P000000A000A", has_option=False, custom_variant_code="", product_code="P000000A", custom_product_code=""
+        )
+        is None
+    )
 
 
 def test_categories_frame_keeps_tree_and_full_path():
     cats = [Category.from_api(c) for c in _load("GET_categories.json")["categories"]]
-    nested = Category.from_api({"shop_no": 1, "category_no": 40, "category_depth": 2, "parent_category_no": 27,
-                                "root_category_no": 27, "category_name": "Jeans",
-                                "full_category_name": {"1": "Bottoms", "2": "Jeans", "3": None, "4": None},
-                                "full_category_no": {"1": "27", "2": "40", "3": None, "4": None}})
+    nested = Category.from_api(
+        {
+            "shop_no": 1,
+            "category_no": 40,
+            "category_depth": 2,
+            "parent_category_no": 27,
+            "root_category_no": 27,
+            "category_name": "Jeans",
+            "full_category_name": {"1": "Bottoms", "2": "Jeans", "3": None, "4": None},
+            "full_category_no": {"1": "27", "2": "40", "3": None, "4": None},
+        }
+    )
     df = categories_frame("mall", [*cats, nested], synced_at=NOW)
     assert df.height == 3
     row = df.filter(pl.col("category_no") == 40).row(0, named=True)
@@ -69,8 +88,9 @@ def test_brands_frame():
 
 def test_products_and_variants_frames_from_documented_examples():
     raw = _load("GET_products_{product_no}.json")["product"]
-    variants = [Variant.from_api(v, product_no=raw["product_no"])
-                for v in _load("GET_products_{product_no}_variants.json")["variants"]]
+    variants = [
+        Variant.from_api(v, product_no=raw["product_no"]) for v in _load("GET_products_{product_no}_variants.json")["variants"]
+    ]
     product = Product.from_api(raw).with_variants(variants)
     listed = [Product.from_api(p) for p in _load("GET_products.json")["products"]]
 
@@ -94,9 +114,15 @@ def test_products_and_variants_frames_from_documented_examples():
 
 def test_inventory_snapshot_one_row_per_live_variant():
     variants = pl.DataFrame(
-        {"mall_id": ["m", "m", "m", "m"], "shop_no": [1, 2, 1, 1], "variant_code": ["A", "A", "B", "C"],
-         "product_no": [1, 1, 2, 3], "sku": ["s1", "s1", None, "s3"], "quantity": [5, 5, None, 2],
-         "deleted_at": [None, None, None, NOW]},
+        {
+            "mall_id": ["m", "m", "m", "m"],
+            "shop_no": [1, 2, 1, 1],
+            "variant_code": ["A", "A", "B", "C"],
+            "product_no": [1, 1, 2, 3],
+            "sku": ["s1", "s1", None, "s3"],
+            "quantity": [5, 5, None, 2],
+            "deleted_at": [None, None, None, NOW],
+        },
         schema_overrides={"deleted_at": pl.Datetime("us", "UTC")},
     )
     snap = inventory_snapshot_frame(variants, snapshot_date=date(2026, 11, 27), taken_at=NOW)

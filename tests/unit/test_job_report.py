@@ -36,7 +36,10 @@ def test_sqlalchemy_message_gives_the_real_line_not_the_background_link():
     [
         ("\n\n  ValueError: bad SKU  \n", "ValueError: bad SKU"),
         ("first\nsecond\n", "first"),
-        ("(Background on this error at: https://sqlalche.me/e/20/gkpj)\n", "(Background on this error at: https://sqlalche.me/e/20/gkpj)"),
+        (
+            "(Background on this error at: https://sqlalche.me/e/20/gkpj)\n",
+            "(Background on this error at: https://sqlalche.me/e/20/gkpj)",
+        ),
         ("   ", "failed"),
     ],
 )

@@ -34,10 +34,18 @@ def raw_order(order_id="20261126-0000001", order_date="2026-11-26T23:30:00+09:00
         "billing_name": "Hong Gildong",
         "items": [
             {
-                "order_item_code": f"{order_id}-01", "item_no": 1, "product_no": 7, "variant_code": "P000000H000A",
-                "custom_variant_code": "SKU-RED", "custom_product_code": "PRD-7", "quantity": 2,
-                "product_price": "15000.00", "option_price": "0.00", "payment_amount": "30000.00",
-                "order_status": status, "ordered_date": order_date.replace("T", " ")[:19],
+                "order_item_code": f"{order_id}-01",
+                "item_no": 1,
+                "product_no": 7,
+                "variant_code": "P000000H000A",
+                "custom_variant_code": "SKU-RED",
+                "custom_product_code": "PRD-7",
+                "quantity": 2,
+                "product_price": "15000.00",
+                "option_price": "0.00",
+                "payment_amount": "30000.00",
+                "order_status": status,
+                "ordered_date": order_date.replace("T", " ")[:19],
             }
         ],
         "receivers": [{"name": "Kim", "cellphone": "010-0000-0000", "address1": "Seoul", "shipping_code": "D-1"}],
@@ -91,7 +99,9 @@ def test_personal_data_only_in_receivers():
 
 def test_overlapping_batches_keep_one_row_per_key():
     first = order_frames("mall", [Order.from_api(raw_order(status="N20"))], synced_at=NOW)
-    second = order_frames("mall", [Order.from_api(raw_order(status="N30")), Order.from_api(raw_order(status="N30"))], synced_at=NOW)
+    second = order_frames(
+        "mall", [Order.from_api(raw_order(status="N30")), Order.from_api(raw_order(status="N30"))], synced_at=NOW
+    )
     merged = concat_frames([first, second])
     assert merged.orders.height == 1
     assert merged.items["order_status"].to_list() == ["N30"]
@@ -99,7 +109,9 @@ def test_overlapping_batches_keep_one_row_per_key():
 
 def test_content_hash_ignores_bookkeeping_but_sees_status():
     a = order_frames("mall", [Order.from_api(raw_order())], synced_at=NOW).items["content_hash"][0]
-    b = order_frames("mall", [Order.from_api(raw_order())], synced_at=datetime(2027, 1, 1, tzinfo=timezone.utc)).items["content_hash"][0]
+    b = order_frames("mall", [Order.from_api(raw_order())], synced_at=datetime(2027, 1, 1, tzinfo=timezone.utc)).items[
+        "content_hash"
+    ][0]
     c = order_frames("mall", [Order.from_api(raw_order(status="N30"))], synced_at=NOW).items["content_hash"][0]
     assert a == b != c
 

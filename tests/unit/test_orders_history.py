@@ -45,9 +45,7 @@ def test_change_appends_old_and_new():
     diff = diff_statuses(
         items(("20261101-0000001-01", "C40"), ("20261101-0000001-02", "N20")), stored, observed_at=T1, source="poll"
     )
-    assert diff.history.select("order_item_code", "old_status", "new_status").rows() == [
-        ("20261101-0000001-01", "N20", "C40")
-    ]
+    assert diff.history.select("order_item_code", "old_status", "new_status").rows() == [("20261101-0000001-01", "N20", "C40")]
     assert diff.items["status_changed_at"].to_list() == [T1, T0]
 
 

@@ -16,16 +16,39 @@ WINDOW = day_window(DAY)
 
 def orders(*rows):
     return pl.DataFrame(
-        [{"order_id": oid, "shop_no": 1, "order_date": at.astimezone(timezone.utc), "payment_amount": Decimal(amount)} for oid, at, amount in rows],
-        schema={"order_id": pl.String, "shop_no": pl.Int64, "order_date": pl.Datetime("us", "UTC"), "payment_amount": pl.Decimal(18, 2)},
+        [
+            {"order_id": oid, "shop_no": 1, "order_date": at.astimezone(timezone.utc), "payment_amount": Decimal(amount)}
+            for oid, at, amount in rows
+        ],
+        schema={
+            "order_id": pl.String,
+            "shop_no": pl.Int64,
+            "order_date": pl.Datetime("us", "UTC"),
+            "payment_amount": pl.Decimal(18, 2),
+        },
         orient="row",
     )
 
 
 def items(*rows):
     return pl.DataFrame(
-        [{"order_item_code": f"{oid}-01", "order_id": oid, "order_status": st, "quantity": 1, "product_price": Decimal("1000.00")} for oid, st in rows],
-        schema={"order_item_code": pl.String, "order_id": pl.String, "order_status": pl.String, "quantity": pl.Int64, "product_price": pl.Decimal(18, 2)},
+        [
+            {
+                "order_item_code": f"{oid}-01",
+                "order_id": oid,
+                "order_status": st,
+                "quantity": 1,
+                "product_price": Decimal("1000.00"),
+            }
+            for oid, st in rows
+        ],
+        schema={
+            "order_item_code": pl.String,
+            "order_id": pl.String,
+            "order_status": pl.String,
+            "quantity": pl.Int64,
+            "product_price": pl.Decimal(18, 2),
+        },
         orient="row",
     )
 

@@ -17,8 +17,9 @@ def test_defaults_follow_the_issue():
 
 
 def test_overrides():
-    c = OrderSyncConfig.from_env({"CAFE24_ORDERS_SAFETY_LAG_MINUTES": "1.5", "CAFE24_ORDERS_IMPORT_WINDOW_DAYS": "30",
-                                  "CAFE24_ORDER_REPOLL_BATCH": "50"})
+    c = OrderSyncConfig.from_env(
+        {"CAFE24_ORDERS_SAFETY_LAG_MINUTES": "1.5", "CAFE24_ORDERS_IMPORT_WINDOW_DAYS": "30", "CAFE24_ORDER_REPOLL_BATCH": "50"}
+    )
     assert c.safety_lag == timedelta(minutes=1.5) and c.import_window_days == 30 and c.repoll_batch == 50
 
 
@@ -41,6 +42,9 @@ def test_bad_values_name_the_variable(name, value, message):
 def test_day_runs_are_newest_first_contiguous_and_bounded():
     days = [date(2026, 11, 27) - timedelta(days=i) for i in range(10)]
     runs = day_runs(days, 4)
-    assert runs == [(date(2026, 11, 27), date(2026, 11, 24)), (date(2026, 11, 23), date(2026, 11, 20)),
-                    (date(2026, 11, 19), date(2026, 11, 18))]
+    assert runs == [
+        (date(2026, 11, 27), date(2026, 11, 24)),
+        (date(2026, 11, 23), date(2026, 11, 20)),
+        (date(2026, 11, 19), date(2026, 11, 18)),
+    ]
     assert day_runs([date(2026, 1, 5), date(2026, 1, 3)], 7) == [(date(2026, 1, 5),) * 2, (date(2026, 1, 3),) * 2]

@@ -86,7 +86,9 @@ def test_frame_with_unknown_or_duplicate_keys_is_refused():
     with pytest.raises(StoreValueError, match="contain nulls"):
         check_frame(
             schema.cafe24_order_items,
-            pl.DataFrame({"mall_id": ["m"], "order_item_code": [None], "order_id": ["A"]}, schema_overrides={"order_item_code": pl.String}),
+            pl.DataFrame(
+                {"mall_id": ["m"], "order_item_code": [None], "order_id": ["A"]}, schema_overrides={"order_item_code": pl.String}
+            ),
             ["mall_id", "order_item_code"],
         )
 
@@ -97,9 +99,7 @@ def test_sqlite_encoding_sorts_like_time():
         datetime(2026, 1, 1, 8, 59, tzinfo=KST),  # 2025-12-31 23:59 UTC
         datetime(2026, 1, 1, 10, 0, tzinfo=KST),  # 2026-01-01 01:00 UTC
     ]
-    df = pl.DataFrame(
-        {"mall_id": ["m"] * 3, "order_item_code": ["a", "b", "c"], "order_id": ["A"] * 3, "order_date": instants}
-    )
+    df = pl.DataFrame({"mall_id": ["m"] * 3, "order_item_code": ["a", "b", "c"], "order_id": ["A"] * 3, "order_date": instants})
     encoded = encode_frame(schema.cafe24_order_items, df, "sqlite")["order_date"].to_list()
     assert encoded[1] == "2025-12-31 23:59:00.000000+00:00"
     assert sorted(encoded) == [encoded[1], encoded[0], encoded[2]]
