@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cafe24_pipeline.cafe24.client import Cafe24Client  # noqa: E402
+from cafe24_pipeline.cafe24.http_auth import StaticTokenProvider  # noqa: E402
 from cafe24_pipeline.cafe24.governor import GovernorConfig, RateGovernor  # noqa: E402
 from cafe24_pipeline.settings import Settings  # noqa: E402
 from cafe24_pipeline.store import Store  # noqa: E402
@@ -66,15 +67,27 @@ class TimedClient:
 
 
 def run_scenario(name: str, *, leak_rate: float, products: int, headroom: int = 10, capacity: int = 40) -> dict:
-    config = SandboxConfig(malls=[MALL], products=products, orders=0, leak_rate=leak_rate, bucket_capacity=capacity,
-                           shops_per_mall=1, big_option_products=0, duplicate_sku_pairs=3)
+    config = SandboxConfig(
+        malls=[MALL],
+        products=products,
+        orders=0,
+        leak_rate=leak_rate,
+        bucket_capacity=capacity,
+        shops_per_mall=1,
+        big_option_products=0,
+        duplicate_sku_pairs=3,
+    )
     with SandboxServer(config) as server, tempfile.TemporaryDirectory() as home:
         token = sandbox_tokens(server, MALL)["access_token"]
         settings = Settings.from_env({"CAFE24_PIPELINE_HOME": home, "CAFE24_API_BASE_URL": server.api_base_template})
-        governor = RateGovernor(MALL, GovernorConfig(capacity=capacity, leak_rate=leak_rate, headroom=headroom,
-                                                     max_calls_per_second=max(8.0, leak_rate * 2)))
+        governor = RateGovernor(
+            MALL,
+            GovernorConfig(
+                capacity=capacity, leak_rate=leak_rate, headroom=headroom, max_calls_per_second=max(8.0, leak_rate * 2)
+            ),
+        )
         store = Store.open(f"sqlite:///{home}/store.sqlite3")
-        with Cafe24Client(MALL, settings=settings, access_token=token, governor=governor) as raw:
+        with Cafe24Client(MALL, settings=settings, tokens=StaticTokenProvider(token), governor=governor) as raw:
             client = TimedClient(raw)
             started = time.perf_counter()
             scan = sync_products(store, client, MALL, mode="full")
@@ -136,15 +149,22 @@ def main() -> None:
         results.append(result)
         print(json.dumps(result), flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "catalog_import",
-        "reference": "Anchanto ↔ Cafe24: 1,000 SKUs per 15 minutes = 1.11 SKU/s",
-        "reference_skus_per_s": round(REFERENCE_SKUS_PER_S, 3),
-        "what": "full scan (100 products per call, variants embedded) → mirror → SKU links → OMS master, SQLite store",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "results": results,
-    }, indent=2, ensure_ascii=False) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "catalog_import",
+                "reference": "Anchanto ↔ Cafe24: 1,000 SKUs per 15 minutes = 1.11 SKU/s",
+                "reference_skus_per_s": round(REFERENCE_SKUS_PER_S, 3),
+                "what": "full scan (100 products per call, variants embedded) → mirror → SKU links → OMS master, SQLite store",
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "results": results,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
 
 

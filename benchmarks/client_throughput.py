@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cafe24_pipeline.cafe24.client import Cafe24Client  # noqa: E402
+from cafe24_pipeline.cafe24.http_auth import StaticTokenProvider  # noqa: E402
 from cafe24_pipeline.cafe24.governor import GovernorConfig, RateGovernor  # noqa: E402
 from cafe24_pipeline.settings import Settings  # noqa: E402
 
@@ -44,15 +45,41 @@ REDIRECT_URI = "https://app.example.com/cafe24/callback"
 
 
 @contextmanager
+class _Stamping(httpx.HTTPTransport):
+    """The real HTTP transport, telling `on_response` about every answer (to time the calls)."""
+
+    def __init__(self, on_response) -> None:  # noqa: ANN001
+        super().__init__()
+        self._on_response = on_response
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self._on_response(response)
+        return response
+
+
 def sandbox_process(*, leak_rate: float, products: int) -> Iterator[str]:
     """`cafe24-pipeline sandbox` in its own process (as the real Cafe24 is remote); yields its base URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "cafe24-pipeline"), "sandbox", "--port", str(port), "--products", str(products),
-         "--orders", "0", "--malls", MALL, "--leak-rate", str(leak_rate)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(ROOT / ".venv" / "bin" / "cafe24-pipeline"),
+            "sandbox",
+            "--port",
+            str(port),
+            "--products",
+            str(products),
+            "--orders",
+            "0",
+            "--malls",
+            MALL,
+            "--leak-rate",
+            str(leak_rate),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,22 +102,31 @@ def sandbox_process(*, leak_rate: float, products: int) -> Iterator[str]:
 def access_token(base: str) -> str:
     """Consent and code exchange against the sandbox (its default app credentials)."""
     api = f"{base}/{MALL}/api/v2"
-    consent = httpx.get(f"{api}/oauth/authorize", params={
-        "response_type": "code", "client_id": "sandbox-client-id", "state": "bench", "redirect_uri": REDIRECT_URI})
+    consent = httpx.get(
+        f"{api}/oauth/authorize",
+        params={"response_type": "code", "client_id": "sandbox-client-id", "state": "bench", "redirect_uri": REDIRECT_URI},
+    )
     code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-    token = httpx.post(f"{api}/oauth/token", data={"grant_type": "authorization_code", "code": code,
-                                                    "redirect_uri": REDIRECT_URI},
-                       auth=("sandbox-client-id", "sandbox-client-secret"))
+    token = httpx.post(
+        f"{api}/oauth/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        auth=("sandbox-client-id", "sandbox-client-secret"),
+    )
     return token.json()["access_token"]
 
 
-def run_scenario(name: str, *, leak_rate: float, calls: int, threads: int, page_size: int, headroom: int = 10,
-                 capacity: int = 40) -> dict:
+def run_scenario(
+    name: str, *, leak_rate: float, calls: int, threads: int, page_size: int, headroom: int = 10, capacity: int = 40
+) -> dict:
     with sandbox_process(leak_rate=leak_rate, products=2_000) as base, tempfile.TemporaryDirectory() as home:
         token = access_token(base)
         settings = Settings.from_env({"CAFE24_PIPELINE_HOME": home, "CAFE24_API_BASE_URL": base + "/{mall_id}"})
-        governor = RateGovernor(MALL, GovernorConfig(capacity=capacity, leak_rate=leak_rate, headroom=headroom,
-                                                     max_calls_per_second=max(8.0, leak_rate * 2)))
+        governor = RateGovernor(
+            MALL,
+            GovernorConfig(
+                capacity=capacity, leak_rate=leak_rate, headroom=headroom, max_calls_per_second=max(8.0, leak_rate * 2)
+            ),
+        )
         stamps: list[float] = []
         lock = threading.Lock()
         done = threading.Event()
@@ -102,8 +138,9 @@ def run_scenario(name: str, *, leak_rate: float, calls: int, threads: int, page_
                     done.set()
 
         clients = [
-            Cafe24Client(MALL, settings=settings, access_token=token, governor=governor,
-                         http=httpx.Client(timeout=30, event_hooks={"response": [on_response]}))
+            Cafe24Client(
+                MALL, settings=settings, tokens=StaticTokenProvider(token), governor=governor, transport=_Stamping(on_response)
+            )
             for _ in range(threads)
         ]
 
@@ -127,7 +164,7 @@ def run_scenario(name: str, *, leak_rate: float, calls: int, threads: int, page_
     burst = capacity - headroom
     stamps = sorted(stamps)[:calls]
     after_burst = stamps[burst:]
-    steady = after_burst[len(after_burst) // 2:]  # the second half: the burst's leftovers have drained
+    steady = after_burst[len(after_burst) // 2 :]  # the second half: the burst's leftovers have drained
     steady_rate = (len(steady) - 1) / (steady[-1] - steady[0]) if len(steady) > 1 else 0.0
     return {
         "scenario": name,
@@ -153,14 +190,34 @@ def main() -> None:
     args = parser.parse_args()
     scale = 0.4 if args.quick else 1.0
     scenarios = [
-        dict(name="sped-up bucket 20/s, 1 thread, 100 products/page", leak_rate=20.0, calls=int(630 * scale) + 30,
-             threads=1, page_size=100),
-        dict(name="sped-up bucket 20/s, 1 thread, 10 products/page", leak_rate=20.0, calls=int(630 * scale) + 30,
-             threads=1, page_size=10),
-        dict(name="sped-up bucket 20/s, 4 threads sharing one governor", leak_rate=20.0, calls=int(630 * scale) + 30,
-             threads=4, page_size=100),
-        dict(name="real bucket 2/s, 1 thread, 100 products/page", leak_rate=2.0, calls=int(120 * scale) + 30,
-             threads=1, page_size=100),
+        dict(
+            name="sped-up bucket 20/s, 1 thread, 100 products/page",
+            leak_rate=20.0,
+            calls=int(630 * scale) + 30,
+            threads=1,
+            page_size=100,
+        ),
+        dict(
+            name="sped-up bucket 20/s, 1 thread, 10 products/page",
+            leak_rate=20.0,
+            calls=int(630 * scale) + 30,
+            threads=1,
+            page_size=10,
+        ),
+        dict(
+            name="sped-up bucket 20/s, 4 threads sharing one governor",
+            leak_rate=20.0,
+            calls=int(630 * scale) + 30,
+            threads=4,
+            page_size=100,
+        ),
+        dict(
+            name="real bucket 2/s, 1 thread, 100 products/page",
+            leak_rate=2.0,
+            calls=int(120 * scale) + 30,
+            threads=1,
+            page_size=100,
+        ),
     ]
     results = []
     for spec in scenarios:
@@ -168,13 +225,19 @@ def main() -> None:
         results.append(result)
         print(json.dumps(result))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "client_throughput",
-        "target": "steady_ratio_to_ceiling >= 0.9 with zero 429s",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "results": results,
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "client_throughput",
+                "target": "steady_ratio_to_ceiling >= 0.9 with zero 429s",
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
 
 

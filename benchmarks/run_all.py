@@ -1,4 +1,7 @@
-"""Run every benchmark in this folder, one subprocess each; results land in benchmarks/results/."""
+"""Run every benchmark in this folder, one subprocess each; results land in benchmarks/results/.
+
+Then `report.py` writes the generated results table of docs/benchmarks.md from them.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,14 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     failed = []
     for script in sorted(HERE.glob("*.py")):
-        if script.name == Path(__file__).name or script.name.startswith("_"):
+        if script.name in (Path(__file__).name, "report.py") or script.name.startswith("_"):
             continue
         print(f"== {script.name}", flush=True)
-        if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
+        if subprocess.run([sys.executable, str(script)], cwd=HERE.parent, check=False).returncode != 0:
             failed.append(script.name)
+    print("== report.py", flush=True)
+    if subprocess.run([sys.executable, str(HERE / "report.py")], cwd=HERE.parent, check=False).returncode != 0:
+        failed.append("report.py")
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
     return 1 if failed else 0

@@ -84,9 +84,7 @@ def baseline_core_executemany(store: Store, df: pl.DataFrame) -> float:
     rows = df.to_dicts()
     keys = {"mall_id", "order_item_code"}
     stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in df.columns if c not in keys}
-    )
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in df.columns if c not in keys})
     start = time.perf_counter()
     with store.transaction() as conn:
         for i in range(0, len(rows), 5000):
