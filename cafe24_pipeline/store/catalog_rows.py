@@ -102,14 +102,16 @@ class CatalogRows:
     # --- OMS side ----------------------------------------------------------------------------------
 
     def live_variants(self, mall_id: str) -> pl.DataFrame:
-        """The mall's variants without a tombstone (whether their product is live is the caller's join)."""
+        """The mall's variants without a tombstone (whether their product is live is the caller's join),
+        without their raw Cafe24 record (the OMS side never reads it)."""
         v = schema.cafe24_variants
-        return self.store.read(sa.select(v).where(v.c.mall_id == mall_id, v.c.deleted_at.is_(None)))
+        return self.store.read(sa.select(*_without_raw(v)).where(v.c.mall_id == mall_id, v.c.deleted_at.is_(None)))
 
     def live_products(self, mall_id: str) -> pl.DataFrame:
-        """The mall's products without a tombstone."""
+        """The mall's products without a tombstone, without their raw Cafe24 record: a product's raw
+        JSON is a few KiB, and 100,000 of them held at once took the link step to 1.6 GiB."""
         p = schema.cafe24_products
-        return self.store.read(sa.select(p).where(p.c.mall_id == mall_id, p.c.deleted_at.is_(None)))
+        return self.store.read(sa.select(*_without_raw(p)).where(p.c.mall_id == mall_id, p.c.deleted_at.is_(None)))
 
     def master_rows(self, skus: Sequence[str]) -> pl.DataFrame:
         """The `oms_products` rows of these SKUs (looked up `KEY_CHUNK` at a time; an empty frame with the
@@ -147,3 +149,8 @@ class CatalogRows:
                 t.c.product_no,
             ).where(t.c.mall_id == mall_id, t.c.snapshot_date == snapshot_date)
         )
+
+
+def _without_raw(table: sa.Table) -> list[sa.Column]:
+    """Every column of a mirror table but `raw` (the verbatim record, kept for audits and replays)."""
+    return [c for c in table.c if c.name != "raw"]

@@ -38,6 +38,7 @@ store functions, so several of them write in one transaction without importing S
 
 SQLITE_BATCH_ROWS = 5_000
 POSTGRES_COPY_ROWS = 50_000
+READ_CHUNK_ROWS = 20_000  # rows decoded per step of a read (bounds the Python tuples held at once)
 
 
 @dataclass(frozen=True)
@@ -326,10 +327,11 @@ class Store:
         if isinstance(statement, sa.Select) and not types:
             result = conn.execute(raw_select(statement, self.dialect), dict(params or {}))
             names = list(result.keys())
+            declared = [c.type for c in statement.selected_columns]
             try:
-                return raw_rows_to_frame(names, result.fetchall(), [c.type for c in statement.selected_columns], self.dialect)
+                return self._fast_frame(result, names, declared)
             except RawDecodeError:
-                pass  # a value in an unexpected shape (e.g. written by another tool): decode row by row
+                result.close()  # a value in an unexpected shape (e.g. written by another tool): decode row by row
         result = conn.execute(statement, dict(params or {}))
         names = list(result.keys())
         rows = result.fetchall()
@@ -345,6 +347,19 @@ class Store:
             processors = [_decoder(t, conn.dialect) if d and t is not None else None for t, d in zip(col_types, decode)]
             rows = [tuple(p(v) if p is not None else v for p, v in zip(processors, row)) for row in rows]
         return rows_to_frame(names, rows, col_types)
+
+    def _fast_frame(self, result: sa.CursorResult, names: list[str], declared: list[sa.types.TypeEngine]) -> pl.DataFrame:
+        """Decode a result READ_CHUNK_ROWS rows at a time, so a whole-mall read holds one chunk of
+        Python tuples at once, not every row (200,000 variants as tuples took 1 GiB)."""
+        parts: list[pl.DataFrame] = []
+        while True:
+            rows = result.fetchmany(READ_CHUNK_ROWS)
+            if not rows and parts:
+                break
+            parts.append(raw_rows_to_frame(names, rows, declared, self.dialect))
+            if len(rows) < READ_CHUNK_ROWS:
+                break
+        return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed")
 
     def read_table(
         self,

@@ -337,3 +337,21 @@ def test_a_partial_frame_for_rows_that_do_not_exist_is_refused_and_writes_nothin
     with pytest.raises(StoreValueError, match="not in the table.*required columns"):
         store.upsert("sku_conflicts", marks)
     assert store.row_counts()["sku_conflicts"] == 0
+
+
+def test_reads_decoded_in_chunks_equal_one_read(store, monkeypatch):
+    """A whole-table read is decoded READ_CHUNK_ROWS rows at a time; the chunks join into the same
+    frame, also when a column is all null in the first chunk and text in a later one."""
+    from cafe24_pipeline.store import store as store_module
+
+    df = items_frame(10).with_columns(pl.when(pl.int_range(pl.len()) < 4).then(None).otherwise(pl.col("sku")).alias("sku"))
+    store.upsert("cafe24_order_items", df)
+    whole = store.read_table("cafe24_order_items")
+    monkeypatch.setattr(store_module, "READ_CHUNK_ROWS", 3)
+    chunked = store.read_table("cafe24_order_items")
+    assert chunked.height == 10
+    assert chunked.equals(whole)
+    assert chunked["sku"].null_count() == 4 and chunked.schema == whole.schema
+    monkeypatch.setattr(store_module, "READ_CHUNK_ROWS", 5)  # rows an exact multiple of the chunk
+    assert store.read_table("cafe24_order_items").equals(whole)
+    assert store.read(sa.select(sa.column("mall_id")).select_from(sa.table("cafe24_order_items")).where(sa.false())).height == 0
