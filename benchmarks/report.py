@@ -2,9 +2,9 @@
 
 `make bench` runs it last (run_all.py). The table sits between the two marker lines
 `<!-- results:start -->` and `<!-- results:end -->`; everything else in the file is left as is.
-It lists the order-ingest figures of `orders_local.json` (both stores, first import and re-run:
-seconds, CPU seconds, orders/s and the ratio to the API ceiling, peak RSS) and when each result
-file was last written.
+It lists the local-throughput figures of `orders_local.json` (order ingest) and `catalog_local.json`
+(catalogue import): both stores, first import and re-run, seconds, CPU seconds, records/s and the
+ratio to the API ceiling, peak RSS; then when each result file was last written.
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
-def orders_table(data: dict) -> list[str]:
-    load = ", ".join(f"{x:.1f}" for x in data.get("load_average_at_start", []))
+def _load(data: dict) -> str:
+    return ", ".join(f"{x:.1f}" for x in data.get("load_average_at_start", []))
+
+
+def _runs_table(data: dict, unit: str, rate_key: str) -> list[str]:
     lines = [
-        (
-            f"Order ingest (`orders_local.json`, {data.get('orders', '?'):,} orders, route `{data.get('route', 'typed')}`, "
-            f"measured {data.get('measured_at', '?')[:16]}Z, load average at start {load}):"
-        ),
-        "",
-        "| store | run | total s | CPU s | orders/s | × API ceiling | peak RSS MiB |",
+        f"| store | run | total s | CPU s | {unit}/s | × API ceiling | peak RSS MiB |",
         "|---|---|---|---|---|---|---|",
     ]
     for store in ("sqlite", "postgresql"):
@@ -41,10 +39,27 @@ def orders_table(data: dict) -> list[str]:
             if not r:
                 continue
             lines.append(
-                f"| {store} | {run.replace('_', ' ')} | {r['total_s']} | {r.get('cpu_s', '—')} | {r['orders_per_s']:,} | "
+                f"| {store} | {run.replace('_', ' ')} | {r['total_s']} | {r.get('cpu_s', '—')} | {r[rate_key]:,} | "
                 f"{r['ceiling_ratio']} | {r['peak_rss_mib']} |"
             )
     return lines
+
+
+def orders_table(data: dict) -> list[str]:
+    head = (
+        f"Order ingest (`orders_local.json`, {data.get('orders', '?'):,} orders, route `{data.get('route', 'typed')}`, "
+        f"measured {data.get('measured_at', '?')[:16]}Z, load average at start {_load(data)}):"
+    )
+    return [head, "", *_runs_table(data, "orders", "orders_per_s")]
+
+
+def catalog_table(data: dict) -> list[str]:
+    head = (
+        f"Catalogue import (`catalog_local.json`, {data.get('products', '?'):,} products × "
+        f"{data.get('variants_per_product', '?')} variants, measured {data.get('measured_at', '?')[:16]}Z, "
+        f"load average at start {_load(data)}):"
+    )
+    return [head, "", *_runs_table(data, "products", "products_per_s")]
 
 
 def files_table() -> list[str]:
@@ -67,6 +82,9 @@ def render() -> str:
     orders = RESULTS / "orders_local.json"
     if orders.exists():
         lines += orders_table(json.loads(orders.read_text()))
+    catalog = RESULTS / "catalog_local.json"
+    if catalog.exists():
+        lines += ["", *catalog_table(json.loads(catalog.read_text()))]
     lines += files_table()
     lines += ["", END]
     return "\n".join(lines)
