@@ -21,7 +21,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def _load(data: dict) -> str:
-    return ", ".join(f"{x:.1f}" for x in data.get("load_average_at_start", []))
+    return ", ".join(f"{x:.1f}" for x in data.get("load_average_at_start") or []) or "not recorded"
 
 
 def _runs_table(data: dict, unit: str, rate_key: str) -> list[str]:
