@@ -30,6 +30,7 @@ from cafe24_pipeline.store.frames import (
     rows_to_frame,
 )
 from cafe24_pipeline.store.migrate import current_version, migrate
+from cafe24_pipeline.store.statistics import TableGrowth, analyze, postgres_table_size
 from cafe24_pipeline.store.types import JsonText, StoreValueError, encode_json
 
 StoreConnection: TypeAlias = Connection
@@ -64,6 +65,8 @@ class Store:
         self.engine = engine
         self.tables: sa.MetaData = schema.metadata
         self._types_by_name = _unambiguous_column_types(schema.metadata)
+        # PostgreSQL: tables an import fills are ANALYZEd as they grow (store/statistics.py)
+        self._growth = TableGrowth(postgres_table_size(engine)) if engine.dialect.name == "postgresql" else None
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -130,6 +133,8 @@ class Store:
             if bulk and self.dialect == "postgresql":
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield conn
+        if self._growth is not None:
+            analyze(self.engine, [self.table(name) for name in self._growth.due()])
 
     @contextmanager
     def _write(self, conn: Connection | None) -> Iterator[Connection]:
@@ -286,7 +291,10 @@ class Store:
         )
         # emptied now, not only at commit: the same transaction may upsert into this table again
         conn.exec_driver_sql(f"DELETE FROM {staging}")
-        return max(result.rowcount, 0)
+        written = max(result.rowcount, 0)
+        if self._growth is not None:
+            self._growth.wrote(table.name, written)
+        return written
 
     def _staging_table(self, conn: Connection, table: sa.Table) -> str:
         """The connection's temporary staging table for `table`, created on first use in the session.
