@@ -10,19 +10,37 @@ import sqlalchemy as sa
 from cafe24_pipeline.store import schema
 
 
-def mark_seen(conn: sa.Connection, mall_id: str, shop_no: int, product_nos: Sequence[int], at: datetime) -> None:
+def mark_seen(conn: sa.Connection, mall_id: str, shop_no: int, product_nos: Sequence[int], at: datetime) -> tuple[int, int]:
     """Record that a catalogue read just returned these products and their variants (changed or not).
 
     The push side compares this with the time Cafe24 answered a push: whichever is newer says what
     Cafe24 holds (a merchant setting a value back to what we last read is then seen too).
+    Returns the products and variants marked now (rows upserted with this `seen_at` already are not).
     """
     if not product_nos:
-        return
+        return 0, 0
     p, v = schema.cafe24_products, schema.cafe24_variants
     numbers = list(product_nos)
-    conn.execute(p.update().where(p.c.mall_id == mall_id, p.c.shop_no == shop_no, p.c.product_no.in_(numbers)).values(seen_at=at))
-    conn.execute(
-        v.update()
-        .where(v.c.mall_id == mall_id, v.c.shop_no == shop_no, v.c.product_no.in_(numbers), v.c.deleted_at.is_(None))
+    # rows the same transaction just upserted with `seen_at = at` are left alone: rewriting them
+    # would copy every such row (raw JSON and all) a second time
+    products = conn.execute(
+        p.update()
+        .where(p.c.mall_id == mall_id, p.c.shop_no == shop_no, p.c.product_no.in_(numbers), _not_yet(p.c.seen_at, at))
         .values(seen_at=at)
-    )
+    ).rowcount
+    variants = conn.execute(
+        v.update()
+        .where(
+            v.c.mall_id == mall_id,
+            v.c.shop_no == shop_no,
+            v.c.product_no.in_(numbers),
+            v.c.deleted_at.is_(None),
+            _not_yet(v.c.seen_at, at),
+        )
+        .values(seen_at=at)
+    ).rowcount
+    return max(products, 0), max(variants, 0)
+
+
+def _not_yet(seen_at: sa.Column, at: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(seen_at.is_(None), seen_at != at)

@@ -371,9 +371,10 @@ def _store_product_page(
             .join(variants.select("mall_id", "shop_no", "variant_code"), on=["mall_id", "shop_no", "variant_code"], how="anti")
             .select("mall_id", "shop_no", "variant_code")
         )
+    seen = pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("seen_at")  # written with the row: no second copy
     with store.transaction() as conn:
-        result.stored += store.upsert("cafe24_products", p_changed, conn=conn)
-        written_v = store.upsert("cafe24_variants", v_changed, conn=conn)
+        result.stored += store.upsert("cafe24_products", p_changed.with_columns(seen), conn=conn)
+        written_v = store.upsert("cafe24_variants", v_changed.with_columns(seen), conn=conn)
         mark_seen(conn, mall_id, shop, nos, now)
         if vanished.height:
             marked = mirror.soft_delete_variants(conn, mall_id, shop, vanished["variant_code"].to_list(), now)
