@@ -8,15 +8,14 @@ one placeholder per id (docs/benchmarks.md).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from cafe24_pipeline.store import schema
+from cafe24_pipeline.store.key_lists import among
 from cafe24_pipeline.store.store import Store, StoreConnection
 
 
@@ -28,14 +27,8 @@ class OrderRows:
         self.mall_id = mall_id
 
     def among(self, column: sa.ColumnElement[str], values: Sequence[str]) -> sa.ColumnElement[bool]:
-        """`column IN (values)` with one parameter: on PostgreSQL `column = ANY(:array)`, instead of 1,000
-        (a page's ids), which spares SQLAlchemy and the server a new 1,000-parameter statement per page."""
-        if self.store.dialect == "postgresql":
-            return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String)))
-        # SQLite: one JSON array parameter read by json_each, so the statement stays the same (and
-        # cached) from page to page instead of being re-rendered with 1,000 placeholders each time
-        ids = sa.func.json_each(sa.bindparam(None, json.dumps(list(values)), type_=sa.String)).table_valued("value")
-        return column.in_(sa.select(ids.c.value).scalar_subquery())
+        """`column IN (values)` with one parameter (store/key_lists.py)."""
+        return among(self.store.dialect, column, values)
 
     # --- a batch: what the store holds ---------------------------------------------------------
 

@@ -15,9 +15,8 @@ from sqlalchemy.engine import Connection
 
 from cafe24_pipeline.oms.allocation import AllocationPlan, plan_allocation
 from cafe24_pipeline.store import schema
+from cafe24_pipeline.store.key_lists import among
 from cafe24_pipeline.store.store import Store
-
-_KEY_CHUNK = 500
 
 
 class StockLedger:
@@ -25,35 +24,31 @@ class StockLedger:
         self.store = store
 
     def held(self, conn: Connection, mall_id: str, codes: Sequence[str]) -> pl.DataFrame:
-        """Ledger rows (order_item_code, sku, quantity, released) of these items."""
+        """Ledger rows (order_item_code, sku, quantity, released) of these items, in one statement."""
         t = schema.oms_stock_allocations
-        parts = [
-            self.store.read(
-                sa.select(t.c.order_item_code, t.c.sku, t.c.quantity, t.c.released_at.is_not(None).label("released")).where(
-                    t.c.mall_id == mall_id, t.c.order_item_code.in_(list(codes[i : i + _KEY_CHUNK]))
-                ),
-                conn=conn,
-            )
-            for i in range(0, len(codes), _KEY_CHUNK)
-        ]
-        parts = [p for p in parts if p.height]
-        if not parts:
-            return pl.DataFrame(
-                schema={"order_item_code": pl.String, "sku": pl.String, "quantity": pl.Int64, "released": pl.Boolean}
-            )
-        return pl.concat(parts).with_columns(pl.col("released").cast(pl.Boolean))
+        if not codes:
+            return _empty_ledger()
+        held = self.store.read(
+            sa.select(t.c.order_item_code, t.c.sku, t.c.quantity, t.c.released_at.is_not(None).label("released")).where(
+                t.c.mall_id == mall_id, among(self.store.dialect, t.c.order_item_code, codes)
+            ),
+            conn=conn,
+        )
+        if held.height == 0:
+            return _empty_ledger()
+        return held.with_columns(pl.col("released").cast(pl.Boolean))
 
-    def held_units(self, conn: Connection, mall_id: str, codes: Sequence[str]) -> dict[str, int]:
-        """Units these items hold (taken, not given back), per SKU: stock that is theirs already."""
-        held = self.held(conn, mall_id, codes).filter(~pl.col("released"))
-        return {sku: int(q) for sku, q in held.group_by("sku").agg(pl.col("quantity").sum()).iter_rows()}
+    def apply(
+        self, conn: Connection, mall_id: str, items: pl.DataFrame, *, at: datetime, ledger: pl.DataFrame | None = None
+    ) -> AllocationPlan:
+        """Take or give back stock for `items` (order_id, order_item_code, sku, quantity, status, order_date).
 
-    def apply(self, conn: Connection, mall_id: str, items: pl.DataFrame, *, at: datetime) -> AllocationPlan:
-        """Take or give back stock for `items` (order_id, order_item_code, sku, quantity, status, order_date)."""
+        `ledger`: what `held` returned for (at least) these items earlier in the same transaction, so
+        a page reads the ledger once."""
         if items.height == 0:
             return AllocationPlan()
-        codes = items["order_item_code"].to_list()
-        ledger = self.held(conn, mall_id, codes)
+        if ledger is None:
+            ledger = self.held(conn, mall_id, items["order_item_code"].to_list())
         skus = [s for s in items["sku"].drop_nulls().unique().to_list()]
         p = schema.oms_products
         stock_rows = (
@@ -71,20 +66,24 @@ class StockLedger:
         order_of = dict(zip(items["order_item_code"].to_list(), items["order_id"].to_list()))
         t = schema.oms_stock_allocations
         if plan.take:
-            conn.execute(
-                t.insert(),
-                [
-                    {
-                        "mall_id": mall_id,
-                        "order_item_code": code,
-                        "order_id": order_of[code],
-                        "sku": sku,
-                        "quantity": units,
-                        "allocated_at": at,
-                    }
-                    for code, sku, units in plan.take
-                ],
-            )
+            codes, skus, units = (list(column) for column in zip(*plan.take))
+            taken = pl.DataFrame(
+                {
+                    "mall_id": [mall_id] * len(codes),
+                    "order_item_code": codes,
+                    "order_id": [order_of[code] for code in codes],
+                    "sku": skus,
+                    "quantity": units,
+                },
+                schema={
+                    "mall_id": pl.String,
+                    "order_item_code": pl.String,
+                    "order_id": pl.String,
+                    "sku": pl.String,
+                    "quantity": pl.Int64,
+                },
+            ).with_columns(pl.lit(at).cast(pl.Datetime("us", "UTC")).alias("allocated_at"))
+            self.store.append("oms_stock_allocations", taken, conn=conn)
         for code, _sku, _units in plan.give_back:
             conn.execute(
                 t.update()
@@ -111,11 +110,25 @@ class StockLedger:
 
     @staticmethod
     def _move_stock(conn: Connection, delta: dict[str, int], at: datetime) -> None:
+        """Move each SKU's stock by its change (never below 0): one statement, run for every SKU."""
+        changes = [{"_sku": sku, "_change": change, "_at": at} for sku, change in delta.items() if change]
+        if not changes:
+            return
         p = schema.oms_products
-        for sku, change in delta.items():
-            if change:
-                conn.execute(
-                    p.update()
-                    .where(p.c.sku == sku)
-                    .values(stock=sa.case((p.c.stock + change < 0, 0), else_=p.c.stock + change), updated_at=at)
-                )
+        moved = p.c.stock + sa.bindparam("_change", type_=sa.Integer)
+        conn.execute(
+            p.update()
+            .where(p.c.sku == sa.bindparam("_sku"))
+            .values(stock=sa.case((moved < 0, 0), else_=moved), updated_at=sa.bindparam("_at", type_=p.c.updated_at.type)),
+            changes,
+        )
+
+
+def units_held(ledger: pl.DataFrame) -> dict[str, int]:
+    """Units the ledger's items hold (taken, not given back), per SKU."""
+    held = ledger.filter(~pl.col("released"))
+    return {sku: int(q) for sku, q in held.group_by("sku").agg(pl.col("quantity").sum()).iter_rows()}
+
+
+def _empty_ledger() -> pl.DataFrame:
+    return pl.DataFrame(schema={"order_item_code": pl.String, "sku": pl.String, "quantity": pl.Int64, "released": pl.Boolean})

@@ -29,7 +29,7 @@ import polars as pl
 
 from cafe24_pipeline.cafe24.shops import active_shop_nos
 from cafe24_pipeline.cafe24.models import Order, OrderPage, Shop
-from cafe24_pipeline.store.stock_ledger import StockLedger
+from cafe24_pipeline.store.stock_ledger import StockLedger, units_held
 from cafe24_pipeline.sync.page_prefetch import prefetched
 from cafe24_pipeline.sync.result import SyncResult
 from cafe24_pipeline.oms.order_mapping import map_orders
@@ -477,17 +477,18 @@ class OrderSync:
             ids = orders["order_id"].to_list()
             items = self.order_rows.items_of_orders(conn, ids)
             now = self.clock()
+            ledger = self._ledger(items, conn)
             mapping = map_orders(
                 orders,
                 items,
-                stock_by_sku=self._stock(items, conn),
+                stock_by_sku=self._stock(items, conn, ledger),
                 current_items=self.order_rows.oms_items(conn, ids),
                 current_created_at=self.order_rows.oms_created(conn, ids),
                 now=now,
             )
             self.store.upsert("oms_orders", mapping.orders, conn=conn)
             self.store.upsert("oms_order_items", mapping.items, conn=conn)
-            self._allocate(mapping.items, orders, conn, now)
+            self._allocate(mapping.items, orders, conn, now, ledger)
             changed = [
                 (code, mapping.item_oms_status.get(code))
                 for code, current in items.select("order_item_code", "oms_status").iter_rows()
@@ -627,7 +628,8 @@ class OrderSync:
 
         oms_current = self.order_rows.oms_items(conn, order_ids)
         created = self.order_rows.oms_created(conn, order_ids)
-        stock = self._stock(items, conn)
+        ledger = self._ledger(items, conn)
+        stock = self._stock(items, conn, ledger)
         mapping = map_orders(orders, items, stock_by_sku=stock, current_items=oms_current, current_created_at=created, now=now)
         items = items.with_columns(_oms_status_column(items, mapping.item_oms_status))
         self.store.upsert("cafe24_orders", orders, conn=conn)
@@ -638,7 +640,7 @@ class OrderSync:
         report.history_rows += self.store.append_history(diff.history, conn=conn)
         self.store.upsert("oms_orders", mapping.orders, conn=conn)
         self.store.upsert("oms_order_items", mapping.items, conn=conn)
-        self._allocate(mapping.items, orders, conn, now)
+        self._allocate(mapping.items, orders, conn, now, ledger)
         report.oms_orders += mapping.orders.height
         report.unmapped += mapping.unmapped
         report.touched_days.update(d.isoformat() for d in orders["order_date_kst"].drop_nulls().unique().to_list())
@@ -701,7 +703,13 @@ class OrderSync:
             .drop("_first")
         )
 
-    def _stock(self, items: pl.DataFrame, conn: StoreConnection) -> dict[str, int]:
+    def _ledger(self, items: pl.DataFrame, conn: StoreConnection) -> pl.DataFrame | None:
+        """The stock ledger rows of the batch's items, read once for both `_stock` and `_allocate`."""
+        if not self.config.allocate_stock:
+            return None
+        return StockLedger(self.store).held(conn, self.mall_id, items["order_item_code"].to_list())
+
+    def _stock(self, items: pl.DataFrame, conn: StoreConnection, ledger: pl.DataFrame | None) -> dict[str, int]:
         """OMS stock per SKU of these items, for New vs Partial: what is free plus what these items
         already took (an allocated New order stays New when its own units left the free stock)."""
         skus = items["sku"].drop_nulls().unique().to_list()
@@ -709,20 +717,22 @@ class OrderSync:
             return {}
         rows = self.order_rows.oms_stock(conn, skus)
         stock = {sku: int(stock) for sku, stock in rows.iter_rows()}
-        if self.config.allocate_stock:
-            for sku, units in StockLedger(self.store).held_units(conn, self.mall_id, items["order_item_code"].to_list()).items():
+        if ledger is not None:
+            for sku, units in units_held(ledger).items():
                 if sku in stock:
                     stock[sku] += units
         return stock
 
-    def _allocate(self, oms_items: pl.DataFrame, orders: pl.DataFrame, conn: StoreConnection, now: datetime) -> None:
+    def _allocate(
+        self, oms_items: pl.DataFrame, orders: pl.DataFrame, conn: StoreConnection, now: datetime, ledger: pl.DataFrame | None
+    ) -> None:
         """Take OMS stock for accepted items and give it back for cancelled ones (oms/allocation.py)."""
-        if not self.config.allocate_stock or oms_items.height == 0:
+        if ledger is None or oms_items.height == 0:
             return
         dated = oms_items.select("order_id", "order_item_code", "sku", "quantity", "status").join(
             orders.select("order_id", "order_date").unique("order_id"), on="order_id", how="left"
         )
-        StockLedger(self.store).apply(conn, self.mall_id, dated, at=now)
+        StockLedger(self.store).apply(conn, self.mall_id, dated, at=now, ledger=ledger)
 
 
 def _oms_status_column(items: pl.DataFrame, item_oms_status: dict[str, str | None]) -> pl.Series:
