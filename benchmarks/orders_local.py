@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from cafe24_pipeline.cafe24.models import Order, OrderPage  # noqa: E402
 from cafe24_pipeline.store import Store  # noqa: E402
-from cafe24_pipeline.sync.order_frames import order_frames  # noqa: E402
+from cafe24_pipeline.sync.order_frames import combine_pages, order_frames  # noqa: E402
 from cafe24_pipeline.sync.orders import KST, OrderSync, SyncReport  # noqa: E402
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))
@@ -104,10 +104,7 @@ def pipelined(sync: OrderSync, store: Store, base: datetime, report: SyncReport)
             yield OrderPage(shop_no=1, records=raw, raw=True)
 
     c0, t0 = time.process_time(), time.perf_counter()
-    for _page, (counted, frames) in sync._prefetched(pages(), imported_backfill=False):
-        report.absorb(counted)
-        with store.transaction(bulk=True) as conn:
-            sync._write(frames, report, source="poll", conn=conn)
+    sync._write_pages(pages(), report, source="poll", imported_backfill=False)
     return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "generate_s": generated}
 
 
@@ -140,23 +137,29 @@ def run(url: str) -> dict:
                 }
                 print(f"{store.dialect} {label}: {result[label]}", flush=True)
                 continue
-            for start in range(0, ORDERS, PAGE):
-                raw = raw_page(start, min(PAGE, ORDERS - start), base)
-                c0, t0 = time.process_time(), time.perf_counter()
-                if TYPED:
-                    orders = [Order.from_api(r) for r in raw]
-                    t1 = time.perf_counter()
-                    frames = order_frames("benchmall", orders, synced_at=datetime.now(timezone.utc))
-                else:
-                    page = OrderPage(shop_no=1, records=raw, raw=True)
-                    t1 = time.perf_counter()
-                    frames = sync._page_frames(page, report, imported_backfill=False)
-                t2 = time.perf_counter()
+            batch = sync.config.write_batch_orders
+            for first in range(0, ORDERS, batch):
+                built = []
+                for start in range(first, min(first + batch, ORDERS), PAGE):
+                    raw = raw_page(start, min(PAGE, ORDERS - start), base)
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    if TYPED:
+                        orders = [Order.from_api(r) for r in raw]
+                        t1 = time.perf_counter()
+                        built.append(order_frames("benchmall", orders, synced_at=datetime.now(timezone.utc)))
+                    else:
+                        page = OrderPage(shop_no=1, records=raw, raw=True)
+                        t1 = time.perf_counter()
+                        built.append(sync._page_frames(page, report, imported_backfill=False))
+                    t2 = time.perf_counter()
+                    parse, transform = parse + t1 - t0, transform + t2 - t1
+                    cpu += time.process_time() - c0
+                c0, t2 = time.process_time(), time.perf_counter()
+                frames = combine_pages(built)
                 with store.transaction(bulk=True) as conn:
                     sync._write(frames, report, source="poll", conn=conn)
-                t3 = time.perf_counter()
+                write += time.perf_counter() - t2
                 cpu += time.process_time() - c0
-                parse, transform, write = parse + t1 - t0, transform + t2 - t1, write + t3 - t2
             total = parse + transform + write
             result[label] = {
                 "orders_processed": ORDERS,

@@ -370,6 +370,31 @@ def empty_frames() -> OrderFrames:
     )
 
 
+def combine_pages(pages: Sequence[OrderFrames]) -> OrderFrames:
+    """Consecutive pages as one batch. An order on two pages (Cafe24's offset paging shifts when an
+    order arrives mid-scan) keeps its later copy whole: order, items and receivers of that page."""
+    if len(pages) == 1:
+        return pages[0]
+    key = ["shop_no", "order_id"]
+    kept: list[OrderFrames] = []
+    later = pl.DataFrame(schema={"shop_no": ORDER_SCHEMA["shop_no"], "order_id": pl.String})
+    for page in reversed(pages):
+        if later.height:
+            page = OrderFrames(
+                orders=page.orders.join(later, on=key, how="anti"),
+                items=page.items.join(later, on=key, how="anti"),
+                receivers=page.receivers.join(later, on=key, how="anti"),
+            )
+        kept.append(page)
+        later = pl.concat([later, page.orders.select(key)], how="vertical_relaxed")
+    kept.reverse()
+    return OrderFrames(
+        orders=pl.concat([p.orders for p in kept], how="vertical_relaxed"),
+        items=pl.concat([p.items for p in kept], how="vertical_relaxed"),
+        receivers=pl.concat([p.receivers for p in kept], how="vertical_relaxed"),
+    )
+
+
 def concat_frames(parts: Sequence[OrderFrames]) -> OrderFrames:
     if not parts:
         return empty_frames()

@@ -32,13 +32,14 @@ from cafe24_pipeline.cafe24.models import Order, OrderPage, Shop
 from cafe24_pipeline.store.stock_ledger import StockLedger, units_held
 from cafe24_pipeline.sync.page_prefetch import prefetched
 from cafe24_pipeline.sync.result import SyncResult
+from cafe24_pipeline.sync.write_batches import write_batches
 from cafe24_pipeline.oms.order_mapping import map_orders
 from cafe24_pipeline.oms.status_map import OPEN_CODES
 from cafe24_pipeline.progress import report as progress_report
 from cafe24_pipeline.store import Store, StoreConnection
 from cafe24_pipeline.store.order_rows import OrderRows
 from cafe24_pipeline.sync.order_columns import raw_order_frames
-from cafe24_pipeline.sync.order_frames import OrderFrames, order_frames
+from cafe24_pipeline.sync.order_frames import OrderFrames, combine_pages, order_frames
 from cafe24_pipeline.sync.order_history import diff_against
 
 KST = ZoneInfo("Asia/Seoul")
@@ -102,9 +103,13 @@ class OrderSyncConfig:
     allocate_stock: bool = True
     """The OMS's stock follows its orders (oms/allocation.py); False when an external OMS feeds
     `oms_products` and allocates itself (CAFE24_OMS_STOCK_ALLOCATION=external)."""
-    prefetch_pages: int = 1
-    """Pages fetched and parsed ahead while the current one is written (sync/page_prefetch.py);
+    prefetch_pages: int = 4
+    """Pages fetched and parsed ahead while the current batch is written (sync/page_prefetch.py):
+    about a batch's worth, so the next batch is ready when the database has written this one;
     0 runs fetch, parse and write one after the other (CAFE24_ORDERS_PREFETCH_PAGES)."""
+    write_batch_orders: int = 5000
+    """Consecutive pages are written in one transaction until it holds this many orders
+    (sync/write_batches.py; CAFE24_ORDERS_WRITE_BATCH, 1 writes every page on its own)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "OrderSyncConfig":
@@ -143,7 +148,8 @@ class OrderSyncConfig:
             repoll_batch=integer("CAFE24_ORDER_REPOLL_BATCH", cls.repoll_batch, 1, 100),
             import_window_days=integer("CAFE24_ORDERS_IMPORT_WINDOW_DAYS", cls.import_window_days, 1, 89),
             allocate_stock=_allocation_mode(env.get("CAFE24_OMS_STOCK_ALLOCATION")),
-            prefetch_pages=integer("CAFE24_ORDERS_PREFETCH_PAGES", cls.prefetch_pages, 0, 4),
+            prefetch_pages=integer("CAFE24_ORDERS_PREFETCH_PAGES", cls.prefetch_pages, 0, 10),
+            write_batch_orders=integer("CAFE24_ORDERS_WRITE_BATCH", cls.write_batch_orders, 1, 50_000),
         )
 
 
@@ -373,13 +379,7 @@ class OrderSync:
         report.days = [(oldest + timedelta(days=i)).isoformat() for i in range((newest - oldest).days + 1)]
         for shop_no in self.shop_nos():
             pages = self._api.iter_orders(shop_no, oldest, newest, date_type="order_date", embed=self.config.embed, parse=False)
-            for _page, (counted, frames) in self._prefetched(pages, imported_backfill=source == "backfill"):
-                report.pages += 1
-                report.absorb(counted)
-                with self.store.transaction(bulk=True) as conn:
-                    self._write(frames, report, source=source, conn=conn)
-                if self.on_page:
-                    self.on_page(report)
+            self._write_pages(pages, report, source=source, imported_backfill=source == "backfill")
         if progress is not None:
             self.store.record_sync(self.mall_id, STREAM_IMPORT, success=True, rows=report.stored_orders, details=progress)
         return report
@@ -516,14 +516,7 @@ class OrderSync:
                     embed=self.config.embed,
                     parse=False,
                 )
-                for _page, (counted, frames) in self._prefetched(pages, imported_backfill=False):
-                    report.pages += 1
-                    report.absorb(counted)
-                    seen.update((shop_no, oid) for oid in frames.order_ids)
-                    with self.store.transaction(bulk=True) as conn:
-                        self._write(frames, report, source=source, conn=conn)
-                    if self.on_page:
-                        self.on_page(report)
+                seen.update((shop_no, oid) for oid in self._write_pages(pages, report, source=source, imported_backfill=False))
         return seen
 
     def _advance(self, stream: str, end: datetime, report: SyncReport) -> None:
@@ -548,6 +541,23 @@ class OrderSync:
     def record_failure(self, stream: str, error: BaseException) -> None:
         """Note a failed run in sync_state (the mark stays where it was)."""
         self.store.record_sync(self.mall_id, stream, success=False, error=f"{type(error).__name__}: {error}"[:500])
+
+    def _write_pages(self, pages: Iterable[OrderPage], report: SyncReport, *, source: str, imported_backfill: bool) -> list[str]:
+        """Write these pages, fetched and parsed one ahead, gathered into batches of about
+        `write_batch_orders` orders (one transaction each); the order ids written."""
+        written: list[str] = []
+        built = self._prefetched(pages, imported_backfill=imported_backfill)
+        for batch in write_batches(built, lambda page: page[1][1].orders.height, self.config.write_batch_orders):
+            for _page, (counted, _frames) in batch:
+                report.pages += 1
+                report.absorb(counted)
+            frames = combine_pages([frames for _page, (_counted, frames) in batch])
+            written += frames.order_ids
+            with self.store.transaction(bulk=True) as conn:
+                self._write(frames, report, source=source, conn=conn)
+            if self.on_page:
+                self.on_page(report)
+        return written
 
     def _prefetched(
         self, pages: Iterable[OrderPage], *, imported_backfill: bool

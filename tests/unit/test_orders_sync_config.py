@@ -14,6 +14,7 @@ def test_defaults_follow_the_issue():
     assert c.initial_days == 90
     assert c.safety_lag == timedelta(minutes=2) and c.new_orders_overlap == timedelta(minutes=10)
     assert c.repoll_batch == 100 and c.import_window_days == 7
+    assert c.write_batch_orders == 5000 and c.prefetch_pages == 4
 
 
 def test_overrides():
@@ -31,6 +32,7 @@ def test_overrides():
         ("CAFE24_ORDER_REPOLL_BATCH", "101", "between 1 and 100"),
         ("CAFE24_ORDERS_IMPORT_WINDOW_DAYS", "90", "between 1 and 89"),
         ("CAFE24_ORDERS_INITIAL_DAYS", "ninety", "integer"),
+        ("CAFE24_ORDERS_WRITE_BATCH", "0", "between 1 and 50000"),
     ],
 )
 def test_bad_values_name_the_variable(name, value, message):
