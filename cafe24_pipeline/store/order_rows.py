@@ -33,17 +33,33 @@ class OrderRows:
     # --- a batch: what the store holds ---------------------------------------------------------
 
     def stored_orders(self, conn: StoreConnection, shops: Sequence[int], order_ids: Sequence[str]) -> pl.DataFrame:
-        """(shop_no, order_id, content_hash, imported_backfill) of these orders.
+        """(shop_no, order_id, content_hash, imported_backfill, raw_hash) of these orders.
 
         shop_no narrows the read to the primary key (mall_id, shop_no, order_id): by order_id alone the
         database walks every order of the mall, once per page (quadratic over an import).
         """
         o = schema.cafe24_orders
         return self.store.read(
-            sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash, o.c.imported_backfill).where(
+            sa.select(o.c.shop_no, o.c.order_id, o.c.content_hash, o.c.imported_backfill, o.c.raw_hash).where(
                 o.c.mall_id == self.mall_id, o.c.shop_no.in_(list(shops)), self.among(o.c.order_id, order_ids)
             ),
             conn=conn,
+        )
+
+    def raw_hashes(self, shops: Sequence[int], order_ids: Sequence[str]) -> pl.DataFrame:
+        """(shop_no, order_id, raw_hash) of these orders where a raw hash is stored (sync/raw_skip.py).
+
+        Read on the page-building thread, outside the write transaction: an order it calls unchanged
+        is one the store already holds exactly as this page has it.
+        """
+        o = schema.cafe24_orders
+        return self.store.read(
+            sa.select(o.c.shop_no, o.c.order_id, o.c.raw_hash).where(
+                o.c.mall_id == self.mall_id,
+                o.c.shop_no.in_(list(shops)),
+                self.among(o.c.order_id, order_ids),
+                o.c.raw_hash.is_not(None),
+            )
         )
 
     def stored_items(self, conn: StoreConnection, order_ids: Sequence[str]) -> pl.DataFrame:

@@ -326,6 +326,7 @@ cafe24_orders = sa.Table(
     sa.Column("content_hash", sa.String(64)),
     sa.Index("ix_cafe24_orders_date", "mall_id", "order_date"),
     sa.Index("ix_cafe24_orders_day", "mall_id", "order_date_kst"),
+    sa.Column("raw_hash", sa.String(32)),  # added by m0008: hash of the raw JSON last stored (sync/raw_skip.py)
 )
 
 cafe24_order_items = sa.Table(

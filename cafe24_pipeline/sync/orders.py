@@ -17,6 +17,7 @@ run, so two runs for one mall never overlap, whichever way they were started (sc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,6 +33,7 @@ from cafe24_pipeline.cafe24.models import Order, OrderPage, Shop
 from cafe24_pipeline.store.stock_ledger import StockLedger, units_held
 from cafe24_pipeline.sync.page_prefetch import prefetched
 from cafe24_pipeline.sync.result import SyncResult
+from cafe24_pipeline.sync.raw_skip import raw_hashes, unchanged_keys, without
 from cafe24_pipeline.sync.write_batches import write_batches
 from cafe24_pipeline.oms.order_mapping import map_orders
 from cafe24_pipeline.oms.status_map import OPEN_CODES
@@ -543,33 +545,52 @@ class OrderSync:
         self.store.record_sync(self.mall_id, stream, success=False, error=f"{type(error).__name__}: {error}"[:500])
 
     def _write_pages(self, pages: Iterable[OrderPage], report: SyncReport, *, source: str, imported_backfill: bool) -> list[str]:
-        """Write these pages, fetched and parsed one ahead, gathered into batches of about
-        `write_batch_orders` orders (one transaction each); the order ids written."""
-        written: list[str] = []
+        """Write these pages, fetched and parsed ahead, gathered into batches of about
+        `write_batch_orders` orders (one transaction each); the ids of the orders read (written, or
+        found unchanged)."""
+        seen: list[str] = []
         built = self._prefetched(pages, imported_backfill=imported_backfill)
-        for batch in write_batches(built, lambda page: page[1][1].orders.height, self.config.write_batch_orders):
-            for _page, (counted, _frames) in batch:
+        for batch in write_batches(built, lambda page: page[1].orders_read, self.config.write_batch_orders):
+            for _page, page in batch:
                 report.pages += 1
-                report.absorb(counted)
-            frames = combine_pages([frames for _page, (_counted, frames) in batch])
-            written += frames.order_ids
+                report.absorb(page.counted)
+                seen += page.unchanged_ids
+            frames = combine_pages([page.frames for _page, page in batch])
+            seen += frames.order_ids
             with self.store.transaction(bulk=True) as conn:
                 self._write(frames, report, source=source, conn=conn)
             if self.on_page:
                 self.on_page(report)
-        return written
+        return seen
 
-    def _prefetched(
-        self, pages: Iterable[OrderPage], *, imported_backfill: bool
-    ) -> Iterator[tuple[OrderPage, tuple[SyncReport, OrderFrames]]]:
-        """The pages with their frames, the next page fetched and parsed while the caller writes this one;
-        each page's counts (fetched, skipped) come in a report of its own for the caller to absorb."""
+    def _prefetched(self, pages: Iterable[OrderPage], *, imported_backfill: bool) -> Iterator[tuple[OrderPage, "BuiltPage"]]:
+        """The pages with their frames, the next pages fetched and parsed while the caller writes;
+        each page's counts (fetched, skipped, unchanged) come in a report of its own for the caller to absorb."""
 
-        def build(page: OrderPage) -> tuple[SyncReport, OrderFrames]:
+        def build(page: OrderPage) -> BuiltPage:
             counted = SyncReport(self.mall_id, "page")
-            return counted, self._page_frames(page, counted, imported_backfill=imported_backfill)
+            page, hashes, unchanged = self._drop_unchanged(page, counted)
+            frames = self._page_frames(page, counted, imported_backfill=imported_backfill)
+            if hashes is not None:
+                frames = with_raw_hashes(frames, hashes)
+            return BuiltPage(counted, frames, unchanged)
 
         return prefetched(pages, build, ahead=self.config.prefetch_pages)
+
+    def _drop_unchanged(self, page: OrderPage, counted: SyncReport) -> tuple[OrderPage, pl.DataFrame | None, list[str]]:
+        """The raw page without the orders the store holds exactly as sent (sync/raw_skip.py)."""
+        if not getattr(page, "raw", False) or not page.records:
+            return page, None, []
+        hashes = raw_hashes(page.records, page.shop_no)
+        if hashes.height == 0:
+            return page, hashes, []
+        stored = self.order_rows.raw_hashes(hashes["shop_no"].unique().to_list(), hashes["order_id"].to_list())
+        same = unchanged_keys(hashes, stored)
+        if not same:
+            return page, hashes, []
+        counted.fetched += len(same)
+        counted.unchanged += len(same)
+        return dataclasses.replace(page, records=without(page.records, page.shop_no, same)), hashes, [oid for _shop, oid in same]
 
     def _page_frames(self, page: OrderPage, report: SyncReport, *, imported_backfill: bool) -> OrderFrames:
         if getattr(page, "raw", False):
@@ -642,6 +663,7 @@ class OrderSync:
         stock = self._stock(items, conn, ledger)
         mapping = map_orders(orders, items, stock_by_sku=stock, current_items=oms_current, current_created_at=created, now=now)
         items = items.with_columns(_oms_status_column(items, mapping.item_oms_status))
+        orders = _vouched_raw_hash(orders, items)
         self.store.upsert("cafe24_orders", orders, conn=conn)
         self.store.upsert("cafe24_order_items", items, conn=conn)
         report.stored_orders += orders.height
@@ -669,13 +691,15 @@ class OrderSync:
         ids = frames.order_ids
         shops = sorted(frames.orders["shop_no"].unique().to_list())
         key = ["shop_no", "order_id"]
-        # 1. the order's own hash differs (or the order is new)
-        order_changed = (
-            frames.orders.select(*key, "content_hash")
-            .join(stored_orders.select(*key, pl.col("content_hash").alias("_then")), on=key, how="left")
-            .filter(pl.col("content_hash").ne_missing(pl.col("_then")))
-            .get_column("order_id")
+        # 1. the order's own hash differs (or the order is new), or its raw JSON does (the stored raw
+        # hash is then brought up to date, so the next poll can skip it unparsed: sync/raw_skip.py)
+        now_hashes = [c for c in ("content_hash", "raw_hash") if c in frames.orders.columns]
+        compared = frames.orders.select(*key, *now_hashes).join(
+            stored_orders.select(*key, *[pl.col(c).alias(f"_then_{c}") for c in now_hashes]), on=key, how="left"
         )
+        order_changed = compared.filter(
+            pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"_then_{c}")) for c in now_hashes])
+        ).get_column("order_id")
         # 2. the set of (item code, item hash) per order differs; 3. an item is still unmapped
         item_key = ["order_id", "order_item_code"]
         now_items = frames.items.select(*item_key, pl.col("content_hash").alias("_now"), pl.lit(True).alias("_in_now"))
@@ -752,3 +776,36 @@ def _oms_status_column(items: pl.DataFrame, item_oms_status: dict[str, str | Non
         schema={"order_item_code": pl.String, "oms_status": pl.String},
     )
     return items.select("order_item_code").join(lookup, on="order_item_code", how="left", maintain_order="left")["oms_status"]
+
+
+def _vouched_raw_hash(orders: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """`raw_hash` to store: the page's hash where every item of the order is mapped, else NULL (an
+    unmapped order must be parsed again); NULL for orders from the typed route (no raw JSON)."""
+    if "raw_hash" not in orders.columns:
+        return orders.with_columns(pl.lit(None, dtype=pl.String).alias("raw_hash"))
+    unmapped = items.filter(pl.col("oms_status").is_null()).get_column("order_id").unique()
+    if unmapped.len() == 0:
+        return orders
+    return orders.with_columns(
+        pl.when(pl.col("order_id").is_in(unmapped.implode())).then(None).otherwise(pl.col("raw_hash")).alias("raw_hash")
+    )
+
+
+@dataclass
+class BuiltPage:
+    """A page as the prefetch thread hands it over: its counts, its frames, and the orders it had
+    that the store already holds exactly (not parsed, not written)."""
+
+    counted: SyncReport
+    frames: OrderFrames
+    unchanged_ids: list[str]
+
+    @property
+    def orders_read(self) -> int:
+        return self.frames.orders.height + len(self.unchanged_ids)
+
+
+def with_raw_hashes(frames: OrderFrames, hashes: pl.DataFrame) -> OrderFrames:
+    """The frames with each order's raw hash (NULL where the page could not vouch for it)."""
+    orders = frames.orders.join(hashes, on=["shop_no", "order_id"], how="left", maintain_order="left")
+    return OrderFrames(orders=orders, items=frames.items, receivers=frames.receivers)
