@@ -10,6 +10,7 @@ ratio to the API ceiling, peak RSS; then when each result file was last written.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,20 @@ def catalog_table(data: dict) -> list[str]:
     return [head, "", *_runs_table(data, "products", "products_per_s")]
 
 
+def _committed_at(path: Path) -> str | None:
+    """When git last recorded a change to the file (a clone gives every file the clone's mtime)."""
+    try:
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%cI", "--", path.name], cwd=path.parent, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    stamp = done.stdout.strip()
+    if done.returncode != 0 or not stamp:
+        return None
+    return datetime.fromisoformat(stamp).astimezone(UTC).isoformat()
+
+
 def files_table() -> list[str]:
     lines = ["", "| result file | written |", "|---|---|"]
     for path in sorted(RESULTS.glob("*.json")):
@@ -71,9 +86,8 @@ def files_table() -> list[str]:
             lines.append(f"| `{path.name}` | unreadable |")
             continue
         when = data.get("measured_at") if isinstance(data, dict) else None
-        if not when:
-            when = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
-        lines.append(f"| `{path.name}` | {when[:16]}Z |")
+        when = when or _committed_at(path)
+        lines.append(f"| `{path.name}` | {when[:16] + 'Z' if when else 'not recorded'} |")
     return lines
 
 

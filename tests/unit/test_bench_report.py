@@ -45,3 +45,13 @@ def test_render_lists_orders_and_catalogue_runs(tmp_path, monkeypatch):
     assert "| sqlite | rerun | 12.0 | 11.0 | 8,333 | 1.5 | 150 |" in text
     assert "| postgresql | — | error: OperationalError: connection refused |" in text
     assert text.startswith(report.START) and text.endswith(report.END)
+
+
+def test_a_result_without_measured_at_outside_git_is_not_given_a_made_up_date(tmp_path, monkeypatch):
+    report = _report_module()
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    (tmp_path / "push.json").write_text(json.dumps({"calls": 3}))
+    (tmp_path / "webhook_latency.json").write_text(json.dumps({"measured_at": "2026-12-03T17:51:00+00:00"}))
+    lines = report.files_table()
+    assert "| `push.json` | not recorded |" in lines
+    assert "| `webhook_latency.json` | 2026-12-03T17:51Z |" in lines
