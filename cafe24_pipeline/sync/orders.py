@@ -105,9 +105,9 @@ class OrderSyncConfig:
     allocate_stock: bool = True
     """The OMS's stock follows its orders (oms/allocation.py); False when an external OMS feeds
     `oms_products` and allocates itself (CAFE24_OMS_STOCK_ALLOCATION=external)."""
-    prefetch_pages: int = 4
+    prefetch_pages: int = 6
     """Pages fetched and parsed ahead while the current batch is written (sync/page_prefetch.py):
-    about a batch's worth, so the next batch is ready when the database has written this one;
+    more than a batch's worth, so the next batch is ready when the database has written this one;
     0 runs fetch, parse and write one after the other (CAFE24_ORDERS_PREFETCH_PAGES)."""
     write_batch_orders: int = 5000
     """Consecutive pages are written in one transaction until it holds this many orders

@@ -72,3 +72,23 @@ def test_mark_seen_leaves_rows_just_upserted_with_the_same_seen_at_alone(store):
         assert mark_seen(conn, MALL, 1, list(range(1, 101)), at + timedelta(minutes=5)) == (100, 0)
     seen = store.read_table("cafe24_products", columns=["seen_at"])
     assert seen["seen_at"].to_list() == [at + timedelta(minutes=5)] * 100
+
+
+def test_store_sessions_price_index_probes_as_cached_unless_the_server_is_tuned_lower(postgres_schema_url):
+    store = Store.open(postgres_schema_url)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW random_page_cost").scalar_one() == "1.1"
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() == "force_custom_plan"
+    finally:
+        store.close()
+    tuned = sa.engine.make_url(postgres_schema_url)
+    options = tuned.query["options"]
+    store = Store.open(
+        tuned.update_query_dict({"options": f"{options} -crandom_page_cost=1.0"}).render_as_string(hide_password=False)
+    )
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW random_page_cost").scalar_one() == "1"
+    finally:
+        store.close()

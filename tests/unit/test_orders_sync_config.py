@@ -14,7 +14,7 @@ def test_defaults_follow_the_issue():
     assert c.initial_days == 90
     assert c.safety_lag == timedelta(minutes=2) and c.new_orders_overlap == timedelta(minutes=10)
     assert c.repoll_batch == 100 and c.import_window_days == 7
-    assert c.write_batch_orders == 5000 and c.prefetch_pages == 4
+    assert c.write_batch_orders == 5000 and c.prefetch_pages == 6
 
 
 def test_overrides():
