@@ -14,9 +14,10 @@ import polars as pl
 import sqlalchemy as sa
 
 from cafe24_pipeline.store import schema
+from cafe24_pipeline.store.key_lists import among
 from cafe24_pipeline.store.store import Store, StoreConnection
 
-KEY_CHUNK = 500  # ids per IN (...) lookup
+MASTER_CHUNK = 20_000  # SKUs per master lookup (one parameter each: store/key_lists.py)
 
 
 class CatalogRows:
@@ -114,12 +115,14 @@ class CatalogRows:
         return self.store.read(sa.select(*_without_raw(p)).where(p.c.mall_id == mall_id, p.c.deleted_at.is_(None)))
 
     def master_rows(self, skus: Sequence[str]) -> pl.DataFrame:
-        """The `oms_products` rows of these SKUs (looked up `KEY_CHUNK` at a time; an empty frame with the
-        table's columns when there are none), so a rebuild keeps the OMS-owned values."""
+        """The `oms_products` rows of these SKUs (an empty frame with the table's columns when there are
+        none), so a rebuild keeps the OMS-owned values. `MASTER_CHUNK` SKUs per statement, each chunk
+        one array (or JSON) parameter: a 200,000-SKU mall was 400 statements of 500 placeholders."""
         t = schema.oms_products
         wanted = list(skus)
         parts = [
-            self.store.read(sa.select(t).where(t.c.sku.in_(wanted[i : i + KEY_CHUNK]))) for i in range(0, len(wanted), KEY_CHUNK)
+            self.store.read(sa.select(t).where(among(self.store.dialect, t.c.sku, wanted[i : i + MASTER_CHUNK])))
+            for i in range(0, len(wanted), MASTER_CHUNK)
         ]
         parts = [p for p in parts if p.height]
         return pl.concat(parts) if parts else self.store.read(sa.select(t).where(sa.false()))
