@@ -44,7 +44,6 @@ MALL = "benchmall"
 REDIRECT_URI = "https://app.example.com/cafe24/callback"
 
 
-@contextmanager
 class _Stamping(httpx.HTTPTransport):
     """The real HTTP transport, telling `on_response` about every answer (to time the calls)."""
 
@@ -58,6 +57,7 @@ class _Stamping(httpx.HTTPTransport):
         return response
 
 
+@contextmanager
 def sandbox_process(*, leak_rate: float, products: int) -> Iterator[str]:
     """`cafe24-pipeline sandbox` in its own process (as the real Cafe24 is remote); yields its base URL."""
     with socket.socket() as sock:
