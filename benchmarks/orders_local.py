@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from cafe24_pipeline.cafe24.models import Order, OrderPage  # noqa: E402
 from cafe24_pipeline.store import Store  # noqa: E402
 from cafe24_pipeline.sync.order_frames import combine_pages, order_frames  # noqa: E402
-from cafe24_pipeline.sync.orders import KST, OrderSync, SyncReport, with_raw_hashes  # noqa: E402
+from cafe24_pipeline.sync.orders import KST, OrderSync, SyncReport  # noqa: E402
 
 ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))
 TYPED = os.environ.get("BENCH_TYPED") == "1"
@@ -164,9 +164,9 @@ def run(url: str) -> dict:
                     else:
                         page = OrderPage(shop_no=1, records=raw, raw=True)
                         t1 = time.perf_counter()
-                        page, hashes, _unchanged = sync._drop_unchanged(page, report)  # sync/raw_skip.py
-                        frames = sync._page_frames(page, report, imported_backfill=False)
-                        built.append(with_raw_hashes(frames, hashes) if hashes is not None else frames)
+                        one = sync._build_page(page, imported_backfill=False)  # as the prefetch thread builds it
+                        report.absorb(one.counted)
+                        built.append(one.frames)
                     t2 = time.perf_counter()
                     parse, transform = parse + t1 - t0, transform + t2 - t1
                     cpu += time.process_time() - c0

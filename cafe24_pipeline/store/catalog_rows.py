@@ -117,8 +117,8 @@ class CatalogRows:
     def master_rows(self, skus: Sequence[str]) -> pl.DataFrame:
         """The `oms_products` rows of these SKUs (an empty frame with the table's columns when there are
         none), so a rebuild keeps the OMS-owned values. `MASTER_CHUNK` SKUs per statement, each chunk
-        one array (or JSON) parameter: a 200,000-SKU mall was 400 statements of 500 placeholders; 5,000 keeps each
-        read's transient rows small (20,000 raised the peak RSS by about 80 MiB)."""
+        bound as one array (or JSON) value: a 200,000-SKU mall took 400 statements of 500 values each.
+        5,000 keeps each read's transient rows small (20,000 raised the peak RSS by about 80 MiB)."""
         t = schema.oms_products
         wanted = list(skus)
         parts = [

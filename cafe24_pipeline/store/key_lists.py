@@ -1,6 +1,6 @@
 """`column IN (a batch's keys)` as one parameter, so a page's lookup is the same statement every time.
 
-One placeholder per key would make SQLAlchemy compile, and the server plan, a new 1,000-parameter
+A bound parameter per key would make SQLAlchemy compile, and the server plan, a new 1,000-parameter
 statement for every page. PostgreSQL takes the keys as one array (`column = ANY(:keys)`); SQLite as
 one JSON array read by `json_each`.
 """

@@ -25,7 +25,7 @@ def mark_seen(conn: sa.Connection, mall_id: str, shop_no: int, product_nos: Sequ
     # would copy every such row (raw JSON and all) a second time
     products = conn.execute(
         p.update()
-        .where(p.c.mall_id == mall_id, p.c.shop_no == shop_no, p.c.product_no.in_(numbers), _not_yet(p.c.seen_at, at))
+        .where(p.c.mall_id == mall_id, p.c.shop_no == shop_no, p.c.product_no.in_(numbers), p.c.seen_at.is_distinct_from(at))
         .values(seen_at=at)
     ).rowcount
     variants = conn.execute(
@@ -35,12 +35,8 @@ def mark_seen(conn: sa.Connection, mall_id: str, shop_no: int, product_nos: Sequ
             v.c.shop_no == shop_no,
             v.c.product_no.in_(numbers),
             v.c.deleted_at.is_(None),
-            _not_yet(v.c.seen_at, at),
+            v.c.seen_at.is_distinct_from(at),
         )
         .values(seen_at=at)
     ).rowcount
     return max(products, 0), max(variants, 0)
-
-
-def _not_yet(seen_at: sa.Column, at: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(seen_at.is_(None), seen_at != at)

@@ -66,23 +66,13 @@ class StockLedger:
         order_of = dict(zip(items["order_item_code"].to_list(), items["order_id"].to_list()))
         t = schema.oms_stock_allocations
         if plan.take:
-            codes, skus, units = (list(column) for column in zip(*plan.take))
             taken = pl.DataFrame(
-                {
-                    "mall_id": [mall_id] * len(codes),
-                    "order_item_code": codes,
-                    "order_id": [order_of[code] for code in codes],
-                    "sku": skus,
-                    "quantity": units,
-                },
-                schema={
-                    "mall_id": pl.String,
-                    "order_item_code": pl.String,
-                    "order_id": pl.String,
-                    "sku": pl.String,
-                    "quantity": pl.Int64,
-                },
-            ).with_columns(pl.lit(at).cast(pl.Datetime("us", "UTC")).alias("allocated_at"))
+                plan.take, schema={"order_item_code": pl.String, "sku": pl.String, "quantity": pl.Int64}, orient="row"
+            ).with_columns(
+                pl.lit(mall_id).alias("mall_id"),
+                pl.col("order_item_code").replace_strict(order_of, return_dtype=pl.String).alias("order_id"),
+                pl.lit(at).cast(pl.Datetime("us", "UTC")).alias("allocated_at"),
+            )
             self.store.append("oms_stock_allocations", taken, conn=conn)
         for code, _sku, _units in plan.give_back:
             conn.execute(

@@ -17,11 +17,10 @@ run, so two runs for one mall never overlap, whichever way they were started (sc
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -567,15 +566,18 @@ class OrderSync:
         """The pages with their frames, the next pages fetched and parsed while the caller writes;
         each page's counts (fetched, skipped, unchanged) come in a report of its own for the caller to absorb."""
 
-        def build(page: OrderPage) -> BuiltPage:
-            counted = SyncReport(self.mall_id, "page")
-            page, hashes, unchanged = self._drop_unchanged(page, counted)
-            frames = self._page_frames(page, counted, imported_backfill=imported_backfill)
-            if hashes is not None:
-                frames = with_raw_hashes(frames, hashes)
-            return BuiltPage(counted, frames, unchanged)
+        return prefetched(
+            pages, lambda page: self._build_page(page, imported_backfill=imported_backfill), ahead=self.config.prefetch_pages
+        )
 
-        return prefetched(pages, build, ahead=self.config.prefetch_pages)
+    def _build_page(self, page: OrderPage, *, imported_backfill: bool) -> "BuiltPage":
+        """One page's frames, the orders the store already holds exactly left out (unparsed)."""
+        counted = SyncReport(self.mall_id, "page")
+        page, hashes, unchanged = self._drop_unchanged(page, counted)
+        frames = self._page_frames(page, counted, imported_backfill=imported_backfill)
+        if hashes is not None:
+            frames = with_raw_hashes(frames, hashes)
+        return BuiltPage(counted, frames, unchanged)
 
     def _drop_unchanged(self, page: OrderPage, counted: SyncReport) -> tuple[OrderPage, pl.DataFrame | None, list[str]]:
         """The raw page without the orders the store holds exactly as sent (sync/raw_skip.py)."""
@@ -590,7 +592,7 @@ class OrderSync:
             return page, hashes, []
         counted.fetched += len(same)
         counted.unchanged += len(same)
-        return dataclasses.replace(page, records=without(page.records, page.shop_no, same)), hashes, [oid for _shop, oid in same]
+        return replace(page, records=without(page.records, page.shop_no, same)), hashes, [oid for _shop, oid in same]
 
     def _page_frames(self, page: OrderPage, report: SyncReport, *, imported_backfill: bool) -> OrderFrames:
         if getattr(page, "raw", False):
